@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace PlmKit.Cli;
+
+/// <summary>The subcommands of <c>plmkit</c>, in the order <c>--help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return Commands.VersionCommand.Create();
+    }
+}
