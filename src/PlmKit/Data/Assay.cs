@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+
+namespace PlmKit.Data;
+
+/// <summary>
+/// One protein (variant) of an assay: its id, full amino-acid sequence and measured target.
+/// </summary>
+/// <param name="Id">Unique id within the assay (the study's <c>ID</c>, a FASTA id, ...).</param>
+/// <param name="Sequence">Full protein sequence, upper-case one-letter codes.</param>
+/// <param name="Target">Measured value (fitness, activity, property), finite.</param>
+/// <param name="Mutant">Substitutions such as <c>A24C</c> or <c>A24C:G30W</c> (1-based), or null.</param>
+/// <param name="Fold">Predefined outer fold (e.g. ProteinGym's <c>fold_random_5</c>), or null.</param>
+/// <param name="SourceLine">1-based line of the record in its source file (0 when not from a file).</param>
+public sealed record ProteinRecord(
+    string Id,
+    string Sequence,
+    double Target,
+    string? Mutant = null,
+    int? Fold = null,
+    int SourceLine = 0);
+
+/// <summary>A dataset ready for transfer learning: proteins with a target each, in file order.</summary>
+/// <param name="Name">Dataset name (the study's <c>Dataset</c> column, e.g. <c>IF1_ECOLI</c>).</param>
+/// <param name="SourcePath">File it was read from (for messages and manifests).</param>
+/// <param name="Records">Proteins in input order.</param>
+public sealed record Assay(string Name, string SourcePath, ImmutableArray<ProteinRecord> Records)
+{
+    /// <summary>Number of proteins.</summary>
+    public int Count => Records.Length;
+
+    /// <summary>Targets in record order, length <see cref="Count"/>.</summary>
+    public double[] Targets() => Records.Select(r => r.Target).ToArray();
+
+    /// <summary>Ids in record order, length <see cref="Count"/>.</summary>
+    public string[] Ids() => Records.Select(r => r.Id).ToArray();
+}

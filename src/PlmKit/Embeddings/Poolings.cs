@@ -1,0 +1,81 @@
+namespace PlmKit.Embeddings;
+
+/// <summary>
+/// The pooling (compression) methods by the study's names. <see cref="Create"/> is the one
+/// place a name becomes an <see cref="IPooling"/>.
+/// </summary>
+public static class Poolings
+{
+    private static readonly Dictionary<string, Func<IPooling>> Factories = new(StringComparer.Ordinal)
+    {
+        ["mean"] = () => new MeanPooling(),
+        ["bos"] = () => new BosPooling(),
+        ["maxPool"] = () => new MaxPooling(),
+    };
+
+    /// <summary>All method names, in the study's order.</summary>
+    public static IReadOnlyList<string> Names => Factories.Keys.ToList();
+
+    /// <summary>The method called <paramref name="name"/> (case-sensitive, as in the study's tables).</summary>
+    /// <exception cref="ConfigurationException">Unknown name; the message lists the known ones.</exception>
+    public static IPooling Create(string name) =>
+        Factories.TryGetValue(name, out var make) ? make()
+        : throw new ConfigurationException($"unknown pooling '{name}': use one of {string.Join(", ", Factories.Keys)}.");
+}
+
+/// <summary><c>mean</c>: average over the residues (BOS/EOS excluded), as fair-esm's extract.py.</summary>
+public sealed class MeanPooling : IPooling
+{
+    /// <inheritdoc />
+    public string Name => "mean";
+
+    /// <inheritdoc />
+    public int OutputLength(int hidden) => hidden;
+
+    /// <inheritdoc />
+    public float[] Pool(ResidueStates states)
+    {
+        // Accumulate in double: a 1,022-residue mean in float32 loses ~1e-6 relative.
+        var sum = new double[states.Hidden];
+        for (int i = 0; i < states.Length; i++)
+        {
+            var row = states.Row(i);
+            for (int j = 0; j < sum.Length; j++) sum[j] += row[j];
+        }
+        var result = new float[states.Hidden];
+        for (int j = 0; j < result.Length; j++) result[j] = (float)(sum[j] / states.Length);
+        return result;
+    }
+}
+
+/// <summary><c>bos</c>: the <c>&lt;cls&gt;</c> token's state.</summary>
+public sealed class BosPooling : IPooling
+{
+    /// <inheritdoc />
+    public string Name => "bos";
+
+    /// <inheritdoc />
+    public int OutputLength(int hidden) => hidden;
+
+    /// <inheritdoc />
+    public float[] Pool(ResidueStates states) => (float[])states.Bos.Clone();
+}
+
+/// <summary><c>maxPool</c>: per-channel maximum over the residues.</summary>
+public sealed class MaxPooling : IPooling
+{
+    /// <inheritdoc />
+    public string Name => "maxPool";
+
+    /// <inheritdoc />
+    public int OutputLength(int hidden) => hidden;
+
+    /// <inheritdoc />
+    public float[] Pool(ResidueStates states)
+    {
+        var result = states.Row(0).ToArray();
+        for (int i = 1; i < states.Length; i++)
+            System.Numerics.Tensors.TensorPrimitives.Max(result, states.Row(i), result);
+        return result;
+    }
+}
