@@ -155,8 +155,14 @@ internal static class Dct
         for (int k = 0; k < keep; k++)
         {
             double norm = k == 0 ? c0 : ck;
+            // index = k (2j + 1) mod 4·size, advanced by 2k per column without a division.
+            int index = k % period, step = 2 * k % period;
             for (int j = 0; j < size; j++)
-                c[k * size + j] = norm * table[(int)((long)k * (2 * j + 1) % period)];
+            {
+                c[k * size + j] = norm * table[index];
+                index += step;
+                if (index >= period) index -= period;
+            }
         }
         return c;
     }
