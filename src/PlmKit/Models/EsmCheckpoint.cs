@@ -130,8 +130,12 @@ public static class EsmCheckpoint
                     Int(model2, "encoder_layers", file), Int(model2, "encoder_embed_dim", file),
                     Int(model2, "encoder_attention_heads", file), Int(model2, "encoder_ffn_embed_dim", file),
                     Bool(model2, "token_dropout", file, fallback: null));
-            else if (root["args"] is ClassDict args)
+            else if (root["args"] is ClassDict rawArgs)
             {
+                // fair-esm's v1 loader renames "encoder_layers" → "layers" etc. (its `pra` lambda).
+                var args = new Dictionary<string, object>();
+                foreach (var (k, v) in rawArgs)
+                    args[k.Contains("encoder") ? string.Concat(k.Split("encoder_").Skip(1)) : k] = v;
                 var arch = args.TryGetValue("arch", out var a) ? a as string : null;
                 if (arch != "roberta_large")
                     throw new ModelLoadException($"{file}: fair-esm architecture '{arch}' is not supported (ESM-2 and ESM-1b/ESM-1v 'roberta_large' are).");
@@ -428,12 +432,12 @@ public static class EsmCheckpoint
         return root;
     }
 
-    private static int Int(ClassDict ns, string key, string file) =>
+    private static int Int(Dictionary<string, object> ns, string key, string file) =>
         ns.TryGetValue(key, out var v) && v is int i ? i
         : v is long l ? checked((int)l)
         : throw new ModelLoadException($"{file}: the checkpoint's config has no integer '{key}'.");
 
-    private static bool Bool(ClassDict ns, string key, string file, bool? fallback) =>
+    private static bool Bool(Dictionary<string, object> ns, string key, string file, bool? fallback) =>
         ns.TryGetValue(key, out var v) && v is bool b ? b
         : fallback ?? throw new ModelLoadException($"{file}: the checkpoint's config has no boolean '{key}'.");
 }
