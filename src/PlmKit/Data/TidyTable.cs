@@ -148,6 +148,15 @@ public sealed class TidyTable
         return new TidyTable(Source, [.. names], [.. columns], _lines);
     }
 
+    /// <summary>The rows whose <paramref name="column"/> equals <paramref name="value"/> (ordinal), lines kept.</summary>
+    /// <exception cref="InputException">The column does not exist.</exception>
+    public TidyTable WhereEquals(string column, string value)
+    {
+        var cells = Strings(column);
+        var keep = Enumerable.Range(0, RowCount).Where(r => cells[r] == value).ToArray();
+        return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])]);
+    }
+
     private int IndexOf(string name)
     {
         if (_index.TryGetValue(name, out int i)) return i;
