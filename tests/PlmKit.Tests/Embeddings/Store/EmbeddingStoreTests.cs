@@ -4,6 +4,8 @@ using Parquet.Schema;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 
+using PlmKit.StoreWorker;
+
 namespace PlmKit.Tests.Embeddings.Store;
 
 public class EmbeddingStoreTests

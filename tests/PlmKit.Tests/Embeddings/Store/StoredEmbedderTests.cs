@@ -1,6 +1,8 @@
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 
+using PlmKit.StoreWorker;
+
 namespace PlmKit.Tests.Embeddings.Store;
 
 public class StoredEmbedderTests

@@ -3,31 +3,48 @@ using System.Security.Cryptography;
 using System.Text;
 using PlmKit.Embeddings.Store;
 
-namespace PlmKit.Tests.Embeddings.Store;
+namespace PlmKit.StoreWorker;
 
 /// <summary>
 /// Test double for an embedder: each vector is a deterministic function of (sequence, layer, pool)
-/// derived from SHA-256, so any two runs agree bit for bit; counts the sequences it embeds.
+/// derived from SHA-256, so any two runs agree bit for bit. Counts the sequences it embeds and,
+/// when given a log file, appends one line per embedded sequence (the kill test's computation count).
 /// </summary>
-internal sealed class SyntheticSource(int dimension = 8, string model = "synthetic-weights-v1") : IEmbeddingSource
+/// <param name="dimension">Vector length.</param>
+/// <param name="model">Model name (its SHA-256 is the weights id).</param>
+/// <param name="delay">Pause per call, standing in for compute without using CPU.</param>
+/// <param name="logPath">File to append "&lt;sequence sha&gt;" lines to, or null.</param>
+public sealed class SyntheticSource(int dimension = 8, string model = "synthetic-weights-v1", TimeSpan delay = default, string? logPath = null)
+    : IEmbeddingSource
 {
     private int _embedded;
 
+    /// <inheritdoc/>
     public string ModelId { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(model)));
+    /// <inheritdoc/>
     public string ModelName => model;
+    /// <inheritdoc/>
     public string LongPolicy => "truncate";
+    /// <inheritdoc/>
     public string Dtype => "fp32";
+    /// <inheritdoc/>
     public string Device => "cpu";
 
     /// <summary>Sequences embedded so far (thread-safe).</summary>
     public int Embedded => Volatile.Read(ref _embedded);
 
+    /// <inheritdoc/>
     public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools)
     {
+        if (delay > TimeSpan.Zero)
+            Thread.Sleep(delay);
         Interlocked.Add(ref _embedded, sequences.Count);
+        if (logPath is not null)
+            File.AppendAllLines(logPath, sequences.Select(SequenceHash.Of));
         return sequences.Select(s => layers.SelectMany(l => pools.Select(p => Vector(s, l, p, dimension))).ToArray()).ToList();
     }
 
+    /// <summary>The vector of one (sequence, layer, pool).</summary>
     public static float[] Vector(string sequence, int layer, string pool, int dimension)
     {
         var v = new float[dimension];
