@@ -68,12 +68,14 @@ public sealed class PcaPooling : IPooling
     public int OutputLength(int hidden) => ComponentOutput.Length(_components, hidden);
 
     /// <inheritdoc />
+    /// <exception cref="ConfigurationException">Fewer than 2 residues.</exception>
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
         if (states.Length < 2)
             throw new ConfigurationException(
                 $"{Name} needs at least 2 residues (PCA with 2 components over the positions); this protein has {states.Length}.");
-        var x = ChannelMatrix.Scale(states);
+        var x = ChannelMatrix.Scale(states, Name);
         int d = x.Channels, stride = x.Stride;
         // Centre every position over the channels (PCA centres each feature).
         var mean = new double[stride];
@@ -145,9 +147,10 @@ public sealed class KernelPcaPooling : IPooling
     public int OutputLength(int hidden) => ComponentOutput.Length(_components, hidden);
 
     /// <inheritdoc />
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
-        var x = ChannelMatrix.Scale(states);
+        var x = ChannelMatrix.Scale(states, Name);
         int d = x.Channels;
         double gamma = 1.0 / x.Positions;
         var k = DenseMath.Gram(x.Values, d, x.Stride);

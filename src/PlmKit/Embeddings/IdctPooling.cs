@@ -61,6 +61,8 @@ public sealed class IdctPooling : IPooling
     }
 
     /// <inheritdoc />
+    /// <exception cref="ConfigurationException">D &lt; m or fewer than n + 2 residues.</exception>
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
         var scaled = Prequant(states);
@@ -90,6 +92,10 @@ public sealed class IdctPooling : IPooling
             for (int k = 0; k < N; k++)
                 TensorPrimitives.MultiplyAdd(row, forward[k * used + j], coefficients.AsSpan(k * d, d), coefficients.AsSpan(k * d, d));
         }
+        // Coefficient 0 is a positive multiple of each channel's sum, so it is finite exactly
+        // when every state used is.
+        for (int c = 0; c < d; c++)
+            if (!double.IsFinite(coefficients[c])) throw ChannelMatrix.NonFinite(Name, c);
         // Back onto N points: P [N, D] = Cₙᵀ · F.
         var inverse = Dct.Forward(N, N);
         var points = new double[N * d];

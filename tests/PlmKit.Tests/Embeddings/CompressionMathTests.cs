@@ -105,7 +105,7 @@ public class CompressionMathTests
     {
         // 3 residues x 2 channels: channel 0 varies, channel 1 is constant.
         var states = new ResidueStates([1f, 5f, 3f, 5f, 2f, 5f], 3, 2, [0f, 0f]);
-        var m = ChannelMatrix.Scale(states);
+        var m = ChannelMatrix.Scale(states, "pca1");
         Assert.Equal(2, m.Channels);
         Assert.Equal(3, m.Positions);
         Assert.Equal([-1.0, 1.0, 0.0], m.Row(0)[..3].ToArray());
