@@ -87,9 +87,8 @@ public sealed class PcaPooling : IPooling
         var pairs = TopEigen.Compute(d, 2, (v, y) =>
         {
             // y = Xc (Xcᵀ v): scores of the positions, then back onto the channels.
-            Array.Clear(t);
-            for (int c = 0; c < d; c++) TensorPrimitives.MultiplyAdd(x.Row(c), v[c], t, t);
-            for (int c = 0; c < d; c++) y[c] = TensorPrimitives.Dot(x.Row(c), t);
+            DenseMath.CombineRows(x.Values, stride, v, t);
+            DenseMath.RowDots(x.Values, stride, t, y);
         });
         for (int c = 0; c < 2; c++)
         {
@@ -179,10 +178,7 @@ public sealed class KernelPcaPooling : IPooling
         }
         DenseMath.DoubleCenter(k, d);
 
-        var pairs = TopEigen.Compute(d, 2, (v, y) =>
-        {
-            for (int i = 0; i < d; i++) y[i] = TensorPrimitives.Dot(k.AsSpan(i * d, d), v);
-        });
+        var pairs = TopEigen.Compute(d, 2, (v, y) => DenseMath.RowDots(k, d, v, y));
         double largest = Math.Max(pairs.Values[0], 0);
         for (int c = 0; c < 2; c++)
         {

@@ -66,6 +66,25 @@ public class CompressionMathTests
             }
     }
 
+    [Theory]
+    [InlineData(9, 13, 16)]   // rows and columns not multiples of the 4-wide blocks
+    [InlineData(8, 8, 8)]
+    public void Row_products_match_plain_loops(int rows, int cols, int stride)
+    {
+        var random = new Random(rows + cols);
+        var x = Enumerable.Range(0, rows * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var v = Enumerable.Range(0, cols).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var c = Enumerable.Range(0, rows).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var y = new double[rows];
+        DenseMath.RowDots(x, stride, v, y);
+        var t = Enumerable.Repeat(99.0, cols).ToArray(); // must be overwritten, not accumulated
+        DenseMath.CombineRows(x, stride, c, t);
+        for (int r = 0; r < rows; r++)
+            Assert.Equal(Enumerable.Range(0, cols).Sum(k => x[r * stride + k] * v[k]), y[r], 1e-13);
+        for (int k = 0; k < cols; k++)
+            Assert.Equal(Enumerable.Range(0, rows).Sum(r => x[r * stride + k] * c[r]), t[k], 1e-13);
+    }
+
     [Fact]
     public void Dct_matrix_is_orthonormal_and_matches_the_definition()
     {

@@ -92,6 +92,13 @@ public class PoolingRegistryTests
     }
 
     [Fact]
+    public void Idct_of_constant_states_is_zero_instead_of_the_studys_undefined_nan()
+    {
+        var constant = new ResidueStates(Enumerable.Repeat(0.25f, 20 * 64).ToArray(), 20, 64, new float[64]);
+        Assert.All(Poolings.Create("iDCT2").Pool(constant), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Poolings_are_deterministic_and_thread_safe()
     {
         var states = Random(300, 96, 5);
