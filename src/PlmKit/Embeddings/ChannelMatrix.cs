@@ -34,11 +34,18 @@ internal sealed class ChannelMatrix
         Stride = stride;
     }
 
+    /// <summary>The error for NaN or infinite states in channel <paramref name="channel"/> (0-based).</summary>
+    public static InputException NonFinite(string method, int channel) =>
+        new($"{method}: the residue states contain NaN or infinity (channel {channel}); the model output overflowed or is damaged (with --dtype bf16, try fp32).");
+
     /// <summary>Row <paramref name="c"/> (channel c over all positions, padding included).</summary>
     public Span<double> Row(int c) => Values.AsSpan(c * Stride, Stride);
 
     /// <summary>Scales and transposes the residue states of one protein.</summary>
-    public static ChannelMatrix Scale(ResidueStates states)
+    /// <param name="states">The protein's states.</param>
+    /// <param name="method">Pooling name, for the error message.</param>
+    /// <exception cref="InputException">A state is NaN or infinite.</exception>
+    public static ChannelMatrix Scale(ResidueStates states, string method)
     {
         int length = states.Length, hidden = states.Hidden;
         var min = states.Row(0).ToArray();
@@ -51,6 +58,9 @@ internal sealed class ChannelMatrix
         var scale = new double[hidden];
         for (int c = 0; c < hidden; c++)
         {
+            // Min and Max propagate NaN, so this also catches NaN anywhere in the channel.
+            if (!float.IsFinite(min[c]) || !float.IsFinite(max[c]))
+                throw NonFinite(method, c);
             double range = (double)max[c] - min[c];
             scale[c] = 2.0 / (range == 0 ? 1.0 : range);
         }

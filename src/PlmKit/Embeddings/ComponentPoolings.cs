@@ -68,12 +68,14 @@ public sealed class PcaPooling : IPooling
     public int OutputLength(int hidden) => ComponentOutput.Length(_components, hidden);
 
     /// <inheritdoc />
+    /// <exception cref="ConfigurationException">Fewer than 2 residues.</exception>
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
         if (states.Length < 2)
             throw new ConfigurationException(
                 $"{Name} needs at least 2 residues (PCA with 2 components over the positions); this protein has {states.Length}.");
-        var x = ChannelMatrix.Scale(states);
+        var x = ChannelMatrix.Scale(states, Name);
         int d = x.Channels, stride = x.Stride;
         // Centre every position over the channels (PCA centres each feature).
         var mean = new double[stride];
@@ -85,9 +87,8 @@ public sealed class PcaPooling : IPooling
         var pairs = TopEigen.Compute(d, 2, (v, y) =>
         {
             // y = Xc (Xcᵀ v): scores of the positions, then back onto the channels.
-            Array.Clear(t);
-            for (int c = 0; c < d; c++) TensorPrimitives.MultiplyAdd(x.Row(c), v[c], t, t);
-            for (int c = 0; c < d; c++) y[c] = TensorPrimitives.Dot(x.Row(c), t);
+            DenseMath.CombineRows(x.Values, stride, v, t);
+            DenseMath.RowDots(x.Values, stride, t, y);
         });
         for (int c = 0; c < 2; c++)
         {
@@ -145,9 +146,10 @@ public sealed class KernelPcaPooling : IPooling
     public int OutputLength(int hidden) => ComponentOutput.Length(_components, hidden);
 
     /// <inheritdoc />
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
-        var x = ChannelMatrix.Scale(states);
+        var x = ChannelMatrix.Scale(states, Name);
         int d = x.Channels;
         double gamma = 1.0 / x.Positions;
         var k = DenseMath.Gram(x.Values, d, x.Stride);
@@ -176,10 +178,7 @@ public sealed class KernelPcaPooling : IPooling
         }
         DenseMath.DoubleCenter(k, d);
 
-        var pairs = TopEigen.Compute(d, 2, (v, y) =>
-        {
-            for (int i = 0; i < d; i++) y[i] = TensorPrimitives.Dot(k.AsSpan(i * d, d), v);
-        });
+        var pairs = TopEigen.Compute(d, 2, (v, y) => DenseMath.RowDots(k, d, v, y));
         double largest = Math.Max(pairs.Values[0], 0);
         for (int c = 0; c < 2; c++)
         {

@@ -90,6 +90,77 @@ internal static class DenseMath
     }
 
     /// <summary>
+    /// y[r] = ⟨row r of X, v⟩ for row-major X [y.Length, stride] (v.Length columns used).
+    /// Four rows per pass, so each loaded element of v feeds four fused multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void RowDots(double[] x, int stride, ReadOnlySpan<double> v, Span<double> y)
+    {
+        int rows = y.Length, cols = v.Length, full = rows / 4 * 4, vectorCols = cols / 4 * 4;
+        fixed (double* p = x)
+        fixed (double* pv = v)
+        {
+            for (int r = 0; r < full; r += 4)
+            {
+                double* a0 = p + (long)r * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+                Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int k = 0; k < vectorCols; k += 4)
+                {
+                    var t = Vector256.Load(pv + k);
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a0 + k), t, s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a1 + k), t, s1);
+                    s2 = Vector256.FusedMultiplyAdd(Vector256.Load(a2 + k), t, s2);
+                    s3 = Vector256.FusedMultiplyAdd(Vector256.Load(a3 + k), t, s3);
+                }
+                double d0 = Vector256.Sum(s0), d1 = Vector256.Sum(s1), d2 = Vector256.Sum(s2), d3 = Vector256.Sum(s3);
+                for (int k = vectorCols; k < cols; k++)
+                {
+                    d0 += a0[k] * pv[k]; d1 += a1[k] * pv[k]; d2 += a2[k] * pv[k]; d3 += a3[k] * pv[k];
+                }
+                y[r] = d0; y[r + 1] = d1; y[r + 2] = d2; y[r + 3] = d3;
+            }
+        }
+        for (int r = full; r < rows; r++) y[r] = TensorPrimitives.Dot(x.AsSpan(r * stride, cols), v);
+    }
+
+    /// <summary>
+    /// t = Σ_r c[r] · (row r of X) for row-major X [c.Length, stride] (t.Length columns used).
+    /// Four rows per pass, so t is loaded and stored once per four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void CombineRows(double[] x, int stride, ReadOnlySpan<double> c, Span<double> t)
+    {
+        t.Clear();
+        int rows = c.Length, cols = t.Length, full = rows / 4 * 4, vectorCols = cols / 4 * 4;
+        fixed (double* p = x)
+        fixed (double* pt = t)
+        {
+            for (int r = 0; r < full; r += 4)
+            {
+                double* a0 = p + (long)r * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+                double w0 = c[r], w1 = c[r + 1], w2 = c[r + 2], w3 = c[r + 3];
+                var v0 = Vector256.Create(w0);
+                var v1 = Vector256.Create(w1);
+                var v2 = Vector256.Create(w2);
+                var v3 = Vector256.Create(w3);
+                for (int k = 0; k < vectorCols; k += 4)
+                {
+                    var acc = Vector256.Load(pt + k);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Load(a0 + k), v0, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Load(a1 + k), v1, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Load(a2 + k), v2, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Load(a3 + k), v3, acc);
+                    acc.Store(pt + k);
+                }
+                for (int k = vectorCols; k < cols; k++)
+                    pt[k] += a0[k] * w0 + a1[k] * w1 + a2[k] * w2 + a3[k] * w3;
+            }
+        }
+        for (int r = full; r < rows; r++)
+            TensorPrimitives.MultiplyAdd(x.AsSpan(r * stride, cols), c[r], t, t);
+    }
+
+    /// <summary>
     /// Double centering of a symmetric [n, n] kernel in place (scikit-learn's KernelCenterer):
     /// K - row means - column means + grand mean.
     /// </summary>

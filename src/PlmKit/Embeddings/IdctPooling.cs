@@ -17,8 +17,9 @@ namespace PlmKit.Embeddings;
 /// <c>astype("int8")</c>): integers 0..127, 127 only at each row's maximum. Returned as floats.</item>
 /// </list>
 /// Needs L - 2 ≥ n and m ≤ D (the study's code fails on its final reshape otherwise, which is why
-/// its iDCT4/iDCT5 only exist for models with D ≥ 512/640). A constant row would divide by
-/// zero in the study's code (NaN, an undefined int8); here it becomes all zeros.
+/// its iDCT4/iDCT5 only exist for models with D ≥ 512/640). A row that is constant (up to
+/// rounding) would divide by (nearly) zero in the study's code (NaN and an undefined int8, or
+/// amplified rounding noise); here it becomes all zeros.
 /// </summary>
 public sealed class IdctPooling : IPooling
 {
@@ -61,6 +62,8 @@ public sealed class IdctPooling : IPooling
     }
 
     /// <inheritdoc />
+    /// <exception cref="ConfigurationException">D &lt; m or fewer than n + 2 residues.</exception>
+    /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
     {
         var scaled = Prequant(states);
@@ -90,6 +93,10 @@ public sealed class IdctPooling : IPooling
             for (int k = 0; k < N; k++)
                 TensorPrimitives.MultiplyAdd(row, forward[k * used + j], coefficients.AsSpan(k * d, d), coefficients.AsSpan(k * d, d));
         }
+        // Coefficient 0 is a positive multiple of each channel's sum, so it is finite exactly
+        // when every state used is.
+        for (int c = 0; c < d; c++)
+            if (!double.IsFinite(coefficients[c])) throw ChannelMatrix.NonFinite(Name, c);
         // Back onto N points: P [N, D] = Cₙᵀ · F.
         var inverse = Dct.Forward(N, N);
         var points = new double[N * d];
@@ -105,12 +112,12 @@ public sealed class IdctPooling : IPooling
             TensorPrimitives.Max(max, points.AsSpan(t * d, d), max);
         }
         var range = new double[d];
-        TensorPrimitives.Subtract(max, min, range);
+        for (int c = 0; c < d; c++) range[c] = Range(min[c], max[c]);
         for (int t = 0; t < N; t++)
         {
             var p = points.AsSpan(t * d, d);
             TensorPrimitives.Subtract(p, min, p);
-            for (int c = 0; c < d; c++) p[c] = range[c] == 0 ? 0 : p[c] / range[c];
+            TensorPrimitives.Divide(p, range, p);
         }
 
         // Stage 2, along the channels of each of the N rows: M coefficients, M points, min-max.
@@ -124,10 +131,24 @@ public sealed class IdctPooling : IPooling
             for (int k = 0; k < M; k++) g[k] = TensorPrimitives.Dot(forward2.AsSpan(k * d, d), p);
             var r = result.AsSpan(t * M, M);
             for (int k = 0; k < M; k++) TensorPrimitives.MultiplyAdd(inverse2.AsSpan(k * M, M), g[k], r, r);
-            double lo = TensorPrimitives.Min(r), span = TensorPrimitives.Max(r) - lo;
-            for (int s = 0; s < M; s++) r[s] = span == 0 ? 0 : (r[s] - lo) / span;
+            double lo = TensorPrimitives.Min(r), rowRange = Range(lo, TensorPrimitives.Max(r));
+            TensorPrimitives.Subtract(r, lo, r);
+            TensorPrimitives.Divide(r, rowRange, r);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The divisor of PROST's min-max scaling: max - min (a division, not a multiplication by
+    /// the reciprocal, so the maximum maps to exactly 1.0 and quantises to 127 as in the study),
+    /// or +∞ for a row that is constant up to rounding (a range below 1e-10 of its magnitude),
+    /// which maps the row to zeros: the study's code would divide by (nearly) zero there, giving
+    /// NaN or amplified rounding noise.
+    /// </summary>
+    private static double Range(double min, double max)
+    {
+        double range = max - min;
+        return range <= 1e-10 * Math.Max(Math.Abs(min), Math.Abs(max)) ? double.PositiveInfinity : range;
     }
 }
 

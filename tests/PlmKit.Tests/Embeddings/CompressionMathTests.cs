@@ -66,6 +66,25 @@ public class CompressionMathTests
             }
     }
 
+    [Theory]
+    [InlineData(9, 13, 16)]   // rows and columns not multiples of the 4-wide blocks
+    [InlineData(8, 8, 8)]
+    public void Row_products_match_plain_loops(int rows, int cols, int stride)
+    {
+        var random = new Random(rows + cols);
+        var x = Enumerable.Range(0, rows * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var v = Enumerable.Range(0, cols).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var c = Enumerable.Range(0, rows).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var y = new double[rows];
+        DenseMath.RowDots(x, stride, v, y);
+        var t = Enumerable.Repeat(99.0, cols).ToArray(); // must be overwritten, not accumulated
+        DenseMath.CombineRows(x, stride, c, t);
+        for (int r = 0; r < rows; r++)
+            Assert.Equal(Enumerable.Range(0, cols).Sum(k => x[r * stride + k] * v[k]), y[r], 1e-13);
+        for (int k = 0; k < cols; k++)
+            Assert.Equal(Enumerable.Range(0, rows).Sum(r => x[r * stride + k] * c[r]), t[k], 1e-13);
+    }
+
     [Fact]
     public void Dct_matrix_is_orthonormal_and_matches_the_definition()
     {
@@ -105,7 +124,7 @@ public class CompressionMathTests
     {
         // 3 residues x 2 channels: channel 0 varies, channel 1 is constant.
         var states = new ResidueStates([1f, 5f, 3f, 5f, 2f, 5f], 3, 2, [0f, 0f]);
-        var m = ChannelMatrix.Scale(states);
+        var m = ChannelMatrix.Scale(states, "pca1");
         Assert.Equal(2, m.Channels);
         Assert.Equal(3, m.Positions);
         Assert.Equal([-1.0, 1.0, 0.0], m.Row(0)[..3].ToArray());

@@ -77,6 +77,27 @@ public class PoolingRegistryTests
         }
     }
 
+    [Theory]
+    [InlineData("pca1", float.NaN)]
+    [InlineData("rbf2", float.PositiveInfinity)]
+    [InlineData("sigmoid1", float.NaN)]
+    [InlineData("iDCT1", float.NegativeInfinity)]
+    [InlineData("iDCT3", float.NaN)]
+    public void Non_finite_states_are_reported_with_their_channel(string name, float bad)
+    {
+        var states = Random(30, 128, 6);
+        states.Residues[7 * 128 + 93] = bad;
+        var error = Assert.Throws<InputException>(() => Poolings.Create(name).Pool(states));
+        Assert.StartsWith($"{name}: the residue states contain NaN or infinity (channel 93)", error.Message);
+    }
+
+    [Fact]
+    public void Idct_of_constant_states_is_zero_instead_of_the_studys_undefined_nan()
+    {
+        var constant = new ResidueStates(Enumerable.Repeat(0.25f, 20 * 64).ToArray(), 20, 64, new float[64]);
+        Assert.All(Poolings.Create("iDCT2").Pool(constant), v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void Poolings_are_deterministic_and_thread_safe()
     {
