@@ -93,7 +93,7 @@ public static class AssayReader
             var key = r.Fields[idCol];
             if (key.Length == 0) throw new InputException(t.Path, r.Line, "empty id");
             if (!targets.TryAdd(key, r))
-                throw new InputException(t.Path, r.Line, $"duplicate id '{key}' (first on line {targets[key].Line})");
+                throw new InputException(t.Path, r.Line, $"duplicate id '{key}' (first at line {targets[key].Line})");
         }
         var inFasta = fasta.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         var notInFasta = t.Rows.Where(r => !inFasta.Contains(r.Fields[idCol])).ToList();
@@ -218,7 +218,7 @@ public static class AssayReader
             {
                 var f = rows[first[r.Id]];
                 if (o.DuplicateIds == DuplicateIdPolicy.Error)
-                    problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' (first on line {f.Line})");
+                    problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' (first at line {f.Line})");
                 else if (f.Sequence != r.Sequence)
                     problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' with a different sequence than on line {f.Line}");
             }

@@ -64,6 +64,10 @@ public sealed class AssayReaderTests : IDisposable
         Assert.Null(a.WildType);
         var records = FastaReader.Read(fa);
         Assert.Equal(new FastaRecord("b", "MKTAYIAKQR", 1, "second protein"), records[0]);
+        var fromText = FastaReader.Read(new StringReader(">x\nMK\nTJ\n"), "in-memory", alphabet: null);
+        Assert.Equal("MKTJ", fromText.Single().Sequence);
+        var e = Assert.Throws<InputException>(() => FastaReader.Read(new StringReader(">x\nMK\nTJ\n"), "in-memory"));
+        Assert.Equal("in-memory:3: record 'x': letter 'J' at position 4 is not an amino acid (allowed: ACDEFGHIKLMNPQRSTVWYXBUZO)", e.Message);
     }
 
     [Fact]
