@@ -54,7 +54,8 @@ public static class AssayReader
         if (first.TrimStart().StartsWith('>')) return AssayFormat.FastaCsv;
         var table = CsvTable.Load(path);
         bool Has(string c) => table.Find(c) >= 0;
-        if (Has("ID") && Has("mutant") && Has("target") && Has("sequence") && table.Header[0].Length == 0) return AssayFormat.Swat;
+        // The study's files start with an unnamed index column; files without it read the same way.
+        if (Has("ID") && Has("mutant") && Has("target") && Has("sequence")) return AssayFormat.Swat;
         if (Has("mutant") && Has("mutated_sequence") && Has("DMS_score")) return AssayFormat.ProteinGym;
         if (Has(options.IdColumn) && Has(options.SequenceColumn) && Has(options.TargetColumn)) return AssayFormat.Csv;
         throw new InputException(path, table.HeaderLine,

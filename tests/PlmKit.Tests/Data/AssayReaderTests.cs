@@ -25,6 +25,14 @@ public sealed class AssayReaderTests : IDisposable
     }
 
     [Fact]
+    public void StudyLayoutWithoutTheIndexColumn()
+    {
+        var path = _tmp.Write("n.csv", "ID,mutant,target,sequence\nv1,K2A,0.5,MATAYIAKQR\nv2,T3C,0.1,MKCAYIAKQR\n");
+        Assert.Equal(AssayFormat.Swat, AssayReader.Detect(path));
+        Assert.Equal("MKTAYIAKQR", AssayReader.Read(path).WildType);
+    }
+
+    [Fact]
     public void QuotedNewlineKeepsLineNumbersOfLaterRows()
     {
         var path = _tmp.Write("q.csv", "id,note,sequence,target\na,\"two\nlines\",MKT,1\nb,x,MKJ,2\n");
