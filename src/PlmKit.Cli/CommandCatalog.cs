@@ -11,5 +11,7 @@ internal static class CommandCatalog
         yield return Commands.StatsCommand.Create();
         yield return Commands.StoreCommand.Create();
         yield return Commands.FiguresCommand.Create();
+        yield return Commands.DatasetsCommand.Create();
+        yield return Commands.PropertiesCommand.Create();
     }
 }
