@@ -20,6 +20,7 @@ public sealed record PooledVector(int Layer, string Pool, float[] Vector);
 /// <param name="Windows">Number of model passes (windows) it took; 1 unless windowed.</param>
 /// <param name="Vectors">One vector per (layer, pool), layers then pools in the order asked for.</param>
 /// <param name="PerToken">Layer → per-residue states, row-major [ResiduesUsed, D]; null unless asked for.</param>
+/// <param name="Tokens">Tokens the model processed for it (residues plus BOS/EOS of every window; no padding).</param>
 /// <param name="Seconds">Its share of the forward time (batch time × its tokens / batch tokens).</param>
 public sealed record ProteinEmbedding(
     string Id,
@@ -30,6 +31,7 @@ public sealed record ProteinEmbedding(
     int Windows,
     IReadOnlyList<PooledVector> Vectors,
     IReadOnlyDictionary<int, float[]>? PerToken,
+    long Tokens,
     double Seconds);
 
 /// <summary>
@@ -84,6 +86,12 @@ public sealed class Embedder
         starts.Add(length - window);
         return starts;
     }
+
+    /// <summary>Tokens the model will process for a sequence of <paramref name="length"/> residues under these options (no padding).</summary>
+    public long TokensFor(int length) =>
+        length > options.MaxResidues && options.LongPolicy == LongSequencePolicy.Windows
+            ? WindowStarts(length, options.MaxResidues, options.WindowStride).Count * (long)(options.MaxResidues + 2)
+            : Math.Min(length, options.MaxResidues) + 2L;
 
     /// <summary>
     /// Embeds the sequences. Validation happens before the first batch, so a bad sequence stops
@@ -188,7 +196,7 @@ public sealed class Embedder
         }
         var handling = acc.Windowed ? LongSequenceHandling.Windowed
             : acc.Residues < length ? LongSequenceHandling.Truncated : LongSequenceHandling.Whole;
-        return new ProteinEmbedding(id, index, length, handling, acc.Residues, acc.Pieces, vectors, perToken, acc.Seconds);
+        return new ProteinEmbedding(id, index, length, handling, acc.Residues, acc.Pieces, vectors, perToken, acc.Tokens, acc.Seconds);
     }
 
     /// <summary>Collects the pieces of one sequence; windows are summed and averaged per residue.</summary>
@@ -201,11 +209,13 @@ public sealed class Embedder
         public int Pieces { get; private set; }
         public int Residues { get; private set; }
         public double Seconds { get; private set; }
+        public long Tokens { get; private set; }
 
         public void Add(Piece piece, Dictionary<int, (float[] Residues, float[] Bos)> states, double seconds)
         {
             Pieces++;
             Seconds += seconds;
+            Tokens += piece.Length + 2;
             if (!Windowed)
             {
                 foreach (var (k, v) in states) sums[k] = v;
