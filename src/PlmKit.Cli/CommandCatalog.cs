@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return Commands.FiguresCommand.Create();
         yield return Commands.DatasetsCommand.Create();
         yield return Commands.PropertiesCommand.Create();
+        yield return Commands.EmbedCommand.Create();
     }
 }
