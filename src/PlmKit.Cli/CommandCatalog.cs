@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return Commands.DatasetsCommand.Create();
         yield return Commands.PropertiesCommand.Create();
         yield return Commands.EmbedCommand.Create();
+        yield return Commands.EvaluateCommand.Create();
     }
 }

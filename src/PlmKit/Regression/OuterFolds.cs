@@ -56,48 +56,31 @@ public static class OuterFolds
     }
 
     /// <summary>
-    /// Grouped K-fold (scikit-learn's <c>GroupKFold</c>): every row of a group lands in the same fold;
-    /// groups are taken largest first and each goes to the fold with the fewest rows so far
-    /// (ties: the lowest fold). Used with the mutated position as group, so all variants of one
-    /// site are tested together and never leak between training and test.
+    /// Grouped K-fold as scikit-learn 1.2.1's <c>GroupKFold</c>: every row of a group lands in the
+    /// same fold; groups are taken largest first (equal sizes: larger label first, as
+    /// <c>argsort(sizes)[::-1]</c> gives for a stable sort) and each goes to the fold with the
+    /// fewest rows so far (ties: the lowest fold). With the mutated sites as groups
+    /// (<see cref="PlmKit.Data.SiteGroups"/>), all variants of one site are tested together.
     /// </summary>
+    /// <param name="groups">Group label per row.</param>
+    /// <param name="k">Number of folds.</param>
     /// <exception cref="ConfigurationException">Fewer groups than folds.</exception>
-    public static FoldAssignment GroupKFold(IReadOnlyList<string> groups, int k)
+    public static FoldAssignment GroupKFold(IReadOnlyList<int> groups, int k)
     {
         CheckK(groups.Count, k);
-        var sizes = groups.GroupBy(g => g, StringComparer.Ordinal).Select(g => (Key: g.Key, Size: g.Count())).ToList();
+        var sizes = groups.GroupBy(g => g).Select(g => (Label: g.Key, Size: g.Count())).OrderBy(t => t.Label).ToList();
         if (sizes.Count < k)
             throw new ConfigurationException($"cannot make {k} grouped folds from {sizes.Count} groups.");
-        // Stable order: size descending, then first appearance.
-        var first = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < groups.Count; i++) first.TryAdd(groups[i], i);
+        var order = sizes.OrderBy(t => t.Size).Reverse();
         var load = new int[k];
-        var foldOfGroup = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (key, size) in sizes.OrderByDescending(s => s.Size).ThenBy(s => first[s.Key]))
+        var foldOfGroup = new Dictionary<int, int>();
+        foreach (var (label, size) in order)
         {
             var f = Array.IndexOf(load, load.Min());
-            foldOfGroup[key] = f;
+            foldOfGroup[label] = f;
             load[f] += size;
         }
-        return new FoldAssignment(groups.Select(g => foldOfGroup[g]).ToImmutableArray(), k, $"GroupKFold({k}) by mutated position");
-    }
-
-    /// <summary>
-    /// The mutated positions of a substitution string such as <c>A24C</c> or <c>A24C:G30W</c>,
-    /// as a group key (<c>24</c>, <c>24:30</c>).
-    /// </summary>
-    /// <exception cref="InputException">The string is not a list of substitutions.</exception>
-    public static string SiteKey(string mutant)
-    {
-        var parts = mutant.Split(':', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new InputException($"mutant '{mutant}' has no substitution to group by.");
-        return string.Join(':', parts.Select(m =>
-        {
-            var digits = new string(m.Where(char.IsDigit).ToArray());
-            if (m.Length < 3 || digits.Length == 0 || !int.TryParse(digits, out var pos))
-                throw new InputException($"mutant '{mutant}' is not of the form A24C[:G30W...].");
-            return pos.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }).OrderBy(s => int.Parse(s)));
+        return new FoldAssignment(groups.Select(g => foldOfGroup[g]).ToImmutableArray(), k, $"GroupKFold({k}) by mutated site");
     }
 
     private static void CheckK(int n, int k)

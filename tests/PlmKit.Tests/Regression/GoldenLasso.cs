@@ -11,10 +11,11 @@ internal static class GoldenLasso
     /// <summary>Features as float64, n_rows × n_features.</summary>
     public static Matrix<double> Features(string dataset, string featureSet)
     {
-        var st = new SafeTensorsFile(Path.Combine(Dir, $"features_{dataset}_{featureSet}.safetensors"));
+        var st = SafeTensorsFile.Open(Path.Combine(Dir, $"features_{dataset}_{featureSet}.safetensors"));
         var shape = st.Shape("features");
-        int n = (int)shape[0], p = (int)shape[1];
-        var rowMajor = st.ToDoubles("features");
+        int n = shape[0], p = shape[1];
+        // F32 and U8 values are exact in float.
+        var rowMajor = st.Floats("features");
         return Matrix<double>.Build.Dense(n, p, (i, j) => rowMajor[(long)i * p + j]);
     }
 
