@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return Commands.VersionCommand.Create();
         yield return Commands.EmbedCommand.Create();
+        yield return Commands.EvaluateCommand.Create();
         yield return Commands.StoreCommand.Create();
         yield return Commands.SlurmCommand.Create();
     }
