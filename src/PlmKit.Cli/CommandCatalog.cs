@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return Commands.PropertiesCommand.Create();
         yield return Commands.EmbedCommand.Create();
         yield return Commands.EvaluateCommand.Create();
+        yield return Commands.SlurmCommand.Create();
     }
 }

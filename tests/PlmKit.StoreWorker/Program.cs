@@ -4,9 +4,12 @@ using PlmKit.Experiments;
 using PlmKit.StoreWorker;
 
 // A synthetic embedding job for the store's process-level tests (kill -9, two writers, SLURM):
-//   PlmKit.StoreWorker --store DIR --count N [--seed S] [--shard i/N] [--batch B] [--delay-ms D] [--log FILE]
+//   PlmKit.StoreWorker [embed] --store DIR --count N [--seed S] [--shard i/N] [--batch B] [--delay-ms D] [--log FILE]
 // embeds N reproducible random sequences at layers 0,1 with mean and bos pooling into DIR and prints
 // one line: sequences=… reused=… computed=… added=…
+// A leading "embed" is accepted so the worker reads like the plmkit command it stands in for.
+if (args.Length > 0 && args[0] == "embed")
+    args = args[1..];
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (int i = 0; i + 1 < args.Length; i += 2)
     options[args[i]] = args[i + 1];

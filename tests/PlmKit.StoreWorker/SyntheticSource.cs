@@ -24,6 +24,8 @@ public sealed class SyntheticSource(int dimension = 8, string model = "synthetic
     /// <inheritdoc/>
     public string ModelName => model;
     /// <inheritdoc/>
+    public int LayerCount => 2;
+    /// <inheritdoc/>
     public string LongPolicy => "truncate";
     /// <inheritdoc/>
     public string Dtype => "fp32";

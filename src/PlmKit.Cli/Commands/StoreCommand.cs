@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PlmKit.Embeddings.Store;
+using PlmKit.Experiments;
 
 namespace PlmKit.Cli.Commands;
 
@@ -89,6 +90,12 @@ internal static class StoreCommand
             {
                 var r = store.Merge(source);
                 output.WriteLine($"{source}: {r.Added} added, {r.AlreadyPresent} already present, {r.Conflicting} conflicting (target kept), {r.Damaged.Count} damaged (skipped)");
+                // Experiment cells cached by `plmkit run` live beside the vectors and travel with them.
+                if (File.Exists(Path.Combine(source, CellCache.FileName)))
+                {
+                    using var cells = CellCache.Open(store.Directory);
+                    output.WriteLine($"{source}: {cells.Merge(source)} experiment cells added");
+                }
                 if (r.Damaged.Count > 0)
                     damaged.Add($"{source} ({r.Damaged.Count})");
             }

@@ -23,7 +23,6 @@ public sealed class EmbeddingStore : IDisposable
     public const string FileName = "embeddings.sqlite";
 
     private const int SchemaVersion = 1;
-    private static readonly TimeSpan MaxBusyWait = TimeSpan.FromMinutes(5);
 
     private readonly SqliteConnection _db;
     private readonly object _gate = new();
@@ -63,18 +62,9 @@ public sealed class EmbeddingStore : IDisposable
         directory = Path.GetFullPath(directory);
         if (create)
             System.IO.Directory.CreateDirectory(directory);
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(directory, FileName),
-            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
-            // Pooled connections keep the file open after Dispose; a store must let go of it.
-            Pooling = false,
-            DefaultTimeout = (int)MaxBusyWait.TotalSeconds,
-        };
-        var db = new SqliteConnection(builder.ConnectionString);
+        var db = SqliteFiles.Connect(Path.Combine(directory, FileName), create);
         try
         {
-            db.Open();
             var store = new EmbeddingStore(directory, db);
             store.Initialise();
             return store;
@@ -95,12 +85,6 @@ public sealed class EmbeddingStore : IDisposable
     {
         Retry(() =>
         {
-            Exec("PRAGMA busy_timeout = 60000;");
-            // WAL: readers never block the writer, and a killed writer leaves committed transactions intact.
-            Exec("PRAGMA journal_mode = WAL;");
-            // NORMAL in WAL mode loses nothing on a process crash (kill -9); only an OS crash or power
-            // loss can drop the last commits, which a re-run then recomputes.
-            Exec("PRAGMA synchronous = NORMAL;");
             using var tx = _db.BeginTransaction();
             Exec("""
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -536,36 +520,7 @@ public sealed class EmbeddingStore : IDisposable
                 throw new ConfigurationException($"refusing to store a vector with a non-finite component {i} ({e.Vector[i]}) for {k}");
     }
 
-    private void Exec(string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = _db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private void Exec(string sql, SqliteTransaction? tx = null) => SqliteFiles.Exec(_db, sql, tx);
 
-    /// <summary>
-    /// Runs <paramref name="action"/> again while another process holds the write lock
-    /// (SQLITE_BUSY / SQLITE_LOCKED), with growing pauses, for up to five minutes.
-    /// SQLite's busy timeout covers most waits; this also covers the cases it returns at once
-    /// (a stale snapshot when upgrading to a write transaction, switching to WAL).
-    /// </summary>
-    private static T Retry<T>(Func<T> action)
-    {
-        var waited = TimeSpan.Zero;
-        var pause = TimeSpan.FromMilliseconds(5);
-        while (true)
-        {
-            try
-            {
-                return action();
-            }
-            catch (SqliteException e) when ((e.SqliteErrorCode & 0xff) is 5 or 6 && waited < MaxBusyWait)
-            {
-                Thread.Sleep(pause + TimeSpan.FromMilliseconds(Random.Shared.Next(5)));
-                waited += pause;
-                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
-            }
-        }
-    }
+    private static T Retry<T>(Func<T> action) => SqliteFiles.Retry(action);
 }

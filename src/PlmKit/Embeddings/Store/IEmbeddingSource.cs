@@ -12,6 +12,9 @@ public interface IEmbeddingSource
     /// <summary>Human-readable model name (zoo name or folder) for listings.</summary>
     string ModelName { get; }
 
+    /// <summary>Number of transformer layers L (valid layers are 0 … L; negative requests count back from L).</summary>
+    int LayerCount { get; }
+
     /// <summary>Long-sequence policy the source applies (<c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
     string LongPolicy { get; }
 
@@ -28,4 +31,22 @@ public interface IEmbeddingSource
     /// call, so resumed runs give the same vectors as uninterrupted ones.
     /// </summary>
     IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools);
+}
+
+/// <summary>How an experiment asks for embeddings: dtype, long-sequence policy and device.</summary>
+/// <param name="Dtype"><c>fp32</c> or <c>bf16</c>.</param>
+/// <param name="LongPolicy"><c>error</c>, <c>truncate</c> or <c>windows</c>.</param>
+/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
+public sealed record EmbedSettings(string Dtype, string LongPolicy, string Device);
+
+/// <summary>Opens models by name (zoo name, folder, checkpoint) as embedding sources.</summary>
+public interface IEmbeddingSourceFactory
+{
+    /// <summary>
+    /// Opens <paramref name="model"/>. Implementations should defer loading weights to the first
+    /// <see cref="IEmbeddingSource.Embed"/>, so a fully cached re-run never loads them. A source that is
+    /// <see cref="IDisposable"/> is disposed by the caller when done.
+    /// </summary>
+    /// <exception cref="ModelLoadException">The model cannot be found or identified.</exception>
+    IEmbeddingSource Open(string model, EmbedSettings settings);
 }
