@@ -129,6 +129,34 @@ public sealed class TidyTable
         return new TidyTable(source, [.. columns.Select(c => c.Name)], [.. columns.Select(c => c.Cells.ToArray())], lines);
     }
 
+    /// <summary>
+    /// A copy of this table with one more column (or a replaced one) holding <paramref name="values"/>
+    /// written in round-trip invariant format, e.g. <c>log10(dataset_size)</c> as a model covariate.
+    /// </summary>
+    /// <param name="name">Column name.</param>
+    /// <param name="values">One value per row (length <see cref="RowCount"/>).</param>
+    /// <exception cref="ArgumentException">Wrong number of values.</exception>
+    public TidyTable WithColumn(string name, IReadOnlyList<double> values)
+    {
+        if (values.Count != RowCount)
+            throw new ArgumentException($"{values.Count} values for a table of {RowCount} rows", nameof(values));
+        var cells = values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+        var names = _names.ToList();
+        var columns = _columns.ToList();
+        if (_index.TryGetValue(name, out int at)) columns[at] = cells;
+        else { names.Add(name); columns.Add(cells); }
+        return new TidyTable(Source, [.. names], [.. columns], _lines);
+    }
+
+    /// <summary>The rows whose <paramref name="column"/> equals <paramref name="value"/> (ordinal), lines kept.</summary>
+    /// <exception cref="InputException">The column does not exist.</exception>
+    public TidyTable WhereEquals(string column, string value)
+    {
+        var cells = Strings(column);
+        var keep = Enumerable.Range(0, RowCount).Where(r => cells[r] == value).ToArray();
+        return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])]);
+    }
+
     private int IndexOf(string name)
     {
         if (_index.TryGetValue(name, out int i)) return i;
