@@ -12,13 +12,21 @@ public class FigureNumbersTests
 {
     private static string Results(string name) => Path.Combine(SharedData.Swat, "results", name);
 
-    /// <summary>Rows of a CSV without quoted fields (checked), as dictionaries by column name.</summary>
+    /// <summary>
+    /// Rows of a simple CSV as dictionaries by column name: split at every comma, then surrounding
+    /// quotes (R quotes every string) removed; checked to hold no quoted commas.
+    /// </summary>
     private static List<Dictionary<string, string>> NaiveCsv(string path)
     {
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
-        Assert.DoesNotContain(lines, l => l.Contains('"'));
-        var header = lines[0].Split(',');
-        return [.. lines.Skip(1).Select(l => l.Split(',')).Select(f => header.Zip(f).ToDictionary(p => p.First, p => p.Second))];
+        string[] Cells(string line)
+        {
+            var cells = line.Split(',');
+            Assert.All(cells, c => Assert.True(!c.Contains('"') || (c.Length >= 2 && c[0] == '"' && c[^1] == '"' && c.Count(q => q == '"') == 2), line));
+            return [.. cells.Select(c => c.Trim('"'))];
+        }
+        var header = Cells(lines[0]);
+        return [.. lines.Skip(1).Select(Cells).Select(f => header.Zip(f).ToDictionary(p => p.First, p => p.Second))];
     }
 
     private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
@@ -143,6 +151,23 @@ public class FigureNumbersTests
         Assert.Equal(-0.136317958999657, bos.ConfLow, 15);
         Assert.Equal(-0.0800384277428745, bos.ConfHigh, 15);
         Assert.True(data.Contrasts.Zip(data.Contrasts.Skip(1)).All(p => p.First.Estimate >= p.Second.Estimate));
+    }
+
+    [Fact]
+    public void Figure2_contrasts_fitted_from_the_study_table_equal_the_lme4_multcomp_reference()
+    {
+        var reference = NaiveCsv(Path.Combine(SharedData.Swat, "reference", "dms_compression_glht.csv"));
+        var (data, fit, _) = CompressionData.FromResults(TidyTable.Read(Results("summary_DMS_esm2_150M_all_methods.csv")));
+        Assert.True(fit.IsSingular);     // the study's Fold variance is 0, as in lme4
+        Assert.Equal(13, data.Contrasts.Count);
+        Assert.Equal("mean", data.Reference);
+        foreach (var c in data.Contrasts)
+        {
+            var r = reference.Single(row => row["contrast"] == c.Contrast);
+            Assert.Equal(D(r["estimate"]), c.Estimate, 1e-4);
+            Assert.Equal(D(r["conf_low"]), c.ConfLow, 1e-3);
+            Assert.Equal(D(r["conf_high"]), c.ConfHigh, 1e-3);
+        }
     }
 
     [Theory]

@@ -47,7 +47,7 @@ public class FiguresCommandTests
 
     [Theory]
     [InlineData("sunburst", "reference/dms_compression_glht.csv", "unknown figure kind 'sunburst'")]
-    [InlineData("compression", "results/DMS_all_multi_model_metadata.csv", "no column 'contrast'")]
+    [InlineData("compression", "results/lassoCV_sampling_all_models_and_datasets.csv", "no column 'Compression_method'")]
     [InlineData("learning-curve", "results/DMS_all_multi_model_metadata.csv", "no column 'Sample_size'")]
     [InlineData("model-size", "results/missing.csv", "file not found")]
     public void Bad_input_is_one_line_exit_code_2_and_no_files(string kind, string input, string message)
