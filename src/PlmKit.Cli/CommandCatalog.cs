@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return Commands.VersionCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();
+        yield return Commands.ReproduceCommand.Create();
     }
 }

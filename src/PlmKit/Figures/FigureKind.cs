@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using PlmKit.Data;
 using XPlot.Plotly;
 
@@ -114,21 +112,5 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
             data.Points.Select(p => new object[] { p.Dataset, p.Model.Family, p.Model.Size, p.SampleSize, p.MeanR2, p.StdR2, p.Folds }))),
     ]);
 
-    private static string Csv(string[] header, IEnumerable<object[]> rows)
-    {
-        var text = new StringBuilder();
-        text.Append(string.Join(',', header)).Append('\n');
-        foreach (var row in rows)
-            text.Append(string.Join(',', row.Select(Cell))).Append('\n');
-        return text.ToString();
-    }
-
-    private static string Cell(object value) => value switch
-    {
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        int i => i.ToString(CultureInfo.InvariantCulture),
-        string s when s.IndexOfAny([',', '"', '\n', '\r']) >= 0 => "\"" + s.Replace("\"", "\"\"") + "\"",
-        string s => s,
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
+    private static string Csv(string[] header, IEnumerable<object[]> rows) => TidyCsv.Format(header, rows);
 }
