@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return Commands.VersionCommand.Create();
+        yield return Commands.EmbedCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();
         yield return Commands.ReproduceCommand.Create();
