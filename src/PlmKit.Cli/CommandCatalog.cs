@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return Commands.VersionCommand.Create();
         yield return Commands.EmbedCommand.Create();
+        yield return Commands.EvaluateCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();
         yield return Commands.ReproduceCommand.Create();
