@@ -16,5 +16,6 @@ internal static class CommandCatalog
         yield return Commands.EmbedCommand.Create();
         yield return Commands.EvaluateCommand.Create();
         yield return Commands.SlurmCommand.Create();
+        yield return Commands.ReproduceCommand.Create();
     }
 }

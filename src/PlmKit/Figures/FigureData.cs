@@ -1,5 +1,6 @@
 using MathNet.Numerics.Statistics;
 using PlmKit.Data;
+using PlmKit.Statistics;
 
 namespace PlmKit.Figures;
 
@@ -18,6 +19,25 @@ public sealed record CompressionData(IReadOnlyList<ContrastInterval> Contrasts, 
     /// <summary>Orders <paramref name="contrasts"/> for drawing.</summary>
     public static CompressionData From(IEnumerable<ContrastInterval> contrasts, string reference) =>
         new([.. contrasts.OrderByDescending(c => c.Estimate).ThenBy(c => c.Contrast, StringComparer.Ordinal)], reference);
+
+    /// <summary>
+    /// The study's analysis behind Figure 2, through <see cref="LinearMixedModel"/> and
+    /// <see cref="MultipleComparisons"/>: <c>R2_score_test ~ Compression_method + (1|Dataset) + (1|Fold)</c>
+    /// (REML), then every method against <paramref name="reference"/> with single-step adjusted
+    /// simultaneous 95% intervals (multcomp's <c>glht</c>).
+    /// </summary>
+    /// <param name="results">A results table with <c>R2_score_test</c>, <c>Compression_method</c>, <c>Dataset</c>, <c>Fold</c>.</param>
+    /// <param name="reference">Reference method.</param>
+    /// <returns>The figure's numbers, the model fit and the full contrast table (p-values, standard errors).</returns>
+    /// <exception cref="InputException">Missing columns or bad values.</exception>
+    public static (CompressionData Data, MixedModelFit Fit, ContrastTable Contrasts) FromResults(TidyTable results, string reference = "mean")
+    {
+        var formula = MixedModelFormula.OneFactor("R2_score_test", "Compression_method", reference, "Dataset", "Fold");
+        var fit = LinearMixedModel.Fit(results, formula);
+        var table = MultipleComparisons.Dunnett(fit, "Compression_method");
+        var data = From(table.Contrasts.Select(c => new ContrastInterval(c.Name, c.Estimate, c.ConfLow, c.ConfHigh)), reference);
+        return (data, fit, table);
+    }
 
     /// <summary>
     /// Reads a contrasts table with columns <c>contrast</c>, <c>estimate</c>, <c>conf_low</c>,

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using PlmKit.Data;
 using XPlot.Plotly;
 
@@ -53,8 +51,9 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
     }
 
     /// <summary>
-    /// Draws <paramref name="kind"/> from a tidy table: a contrasts table for compression
-    /// (<c>contrast, estimate, conf_low, conf_high</c>), a results table with <c>dataset_size</c> and
+    /// Draws <paramref name="kind"/> from a tidy table: for compression a contrasts table
+    /// (<c>contrast, estimate, conf_low, conf_high</c>) or a results table with
+    /// <c>Compression_method</c> (the mixed model and contrasts are then fitted), a results table with <c>dataset_size</c> and
     /// <c>prot_length</c> for dataset-size, a results table for model-size, a sampling table
     /// (<c>Sample_size</c>) for learning-curve.
     /// </summary>
@@ -65,7 +64,9 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
         {
             return kind switch
             {
-                FigureKind.Compression => Of(CompressionData.FromContrastTable(table)),
+                FigureKind.Compression => Of(table.HasColumn("contrast")
+                    ? CompressionData.FromContrastTable(table)
+                    : CompressionData.FromResults(table).Data),
                 FigureKind.ModelSize => Of(ModelSizeData.Compute(StudyTables.FoldScores(table))),
                 FigureKind.DatasetSize => Of(DatasetSizeData.Compute(StudyTables.FoldScores(table), StudyTables.Datasets(table))),
                 FigureKind.LearningCurve => Of(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
@@ -99,9 +100,9 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
     [
         new("dataset-size_points", Csv(["Dataset", "group", "dataset_size", "prot_length", "mean_R2_score_test", "n_models"],
             data.Points.Select(p => new object[] { p.Info.Dataset, p.Info.Group, p.Info.Size, p.Info.ProteinLength, p.MeanR2, p.Models }))),
-        new("dataset-size_fits", Csv(["predictor", "intercept", "slope_per_log10", "r_squared", "n_datasets"],
+        new("dataset-size_fits", Csv(["predictor", "intercept", "slope_per_log10", "r_squared", "slope_p_value", "n_datasets"],
             new[] { ("log10(dataset_size)", data.SizeFit), ("log10(prot_length)", data.LengthFit) }
-                .Select(f => new object[] { f.Item1, f.Item2.Intercept, f.Item2.Slope, f.Item2.RSquared, f.Item2.N }))),
+                .Select(f => new object[] { f.Item1, f.Item2.Intercept, f.Item2.Slope, f.Item2.RSquared, f.Item2.SlopePValue, f.Item2.N }))),
     ]);
 
     /// <summary>The learning-curve figure and its numbers.</summary>
@@ -111,21 +112,5 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
             data.Points.Select(p => new object[] { p.Dataset, p.Model.Family, p.Model.Size, p.SampleSize, p.MeanR2, p.StdR2, p.Folds }))),
     ]);
 
-    private static string Csv(string[] header, IEnumerable<object[]> rows)
-    {
-        var text = new StringBuilder();
-        text.Append(string.Join(',', header)).Append('\n');
-        foreach (var row in rows)
-            text.Append(string.Join(',', row.Select(Cell))).Append('\n');
-        return text.ToString();
-    }
-
-    private static string Cell(object value) => value switch
-    {
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        int i => i.ToString(CultureInfo.InvariantCulture),
-        string s when s.IndexOfAny([',', '"', '\n', '\r']) >= 0 => "\"" + s.Replace("\"", "\"\"") + "\"",
-        string s => s,
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
-    };
+    private static string Csv(string[] header, IEnumerable<object[]> rows) => TidyCsv.Format(header, rows);
 }

@@ -1,4 +1,4 @@
-using MathNet.Numerics;
+using PlmKit.Statistics;
 
 namespace PlmKit.Figures;
 
@@ -9,26 +9,21 @@ namespace PlmKit.Figures;
 /// <param name="Intercept">Fitted y at x = 1.</param>
 /// <param name="Slope">Change of y per tenfold increase of x.</param>
 /// <param name="RSquared">Coefficient of determination of the fit (0..1).</param>
+/// <param name="SlopePValue">Two-sided p-value of the slope (t test, N − 2 degrees of freedom).</param>
 /// <param name="N">Number of points fitted.</param>
-public sealed record LogLinearFit(double Intercept, double Slope, double RSquared, int N)
+public sealed record LogLinearFit(double Intercept, double Slope, double RSquared, double SlopePValue, int N)
 {
     /// <summary>The fitted y at <paramref name="x"/> (x &gt; 0).</summary>
     public double Predict(double x) => Intercept + Slope * Math.Log10(x);
 
-    /// <summary>Fits y against log10(x).</summary>
+    /// <summary>Fits y against log10(x) with <see cref="SimpleLinearRegression"/>.</summary>
     /// <param name="x">Positive predictor values (e.g. dataset sizes).</param>
     /// <param name="y">Responses, same length as <paramref name="x"/>.</param>
     /// <exception cref="ArgumentException">Different lengths, fewer than 3 points, a non-positive x, or all x equal.</exception>
     public static LogLinearFit Fit(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
-        if (x.Count != y.Count) throw new ArgumentException($"x has {x.Count} values but y has {y.Count}", nameof(y));
-        if (x.Count < 3) throw new ArgumentException($"a line through {x.Count} points says nothing: at least 3 are needed", nameof(x));
         if (x.Any(v => !(v > 0))) throw new ArgumentException("log-linear fits need positive x", nameof(x));
-        var logX = x.Select(Math.Log10).ToArray();
-        if (logX.Distinct().Count() < 2) throw new ArgumentException("all x are equal: no slope can be fitted", nameof(x));
-        var ys = y.ToArray();
-        var (intercept, slope) = MathNet.Numerics.Fit.Line(logX, ys);
-        double r2 = GoodnessOfFit.CoefficientOfDetermination(logX.Select(v => intercept + slope * v), ys);
-        return new LogLinearFit(intercept, slope, r2, x.Count);
+        var line = SimpleLinearRegression.Fit([.. x.Select(Math.Log10)], y);
+        return new LogLinearFit(line.Intercept, line.Slope, line.RSquared, line.SlopePValue, line.Count);
     }
 }

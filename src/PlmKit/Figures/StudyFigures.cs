@@ -21,16 +21,28 @@ public static class StudyFigures
     /// <param name="data">The contrasts.</param>
     /// <param name="title">Figure title; null for a default naming the reference.</param>
     /// <returns>A chart 900 px wide, 40 px per contrast high (at least 420 px).</returns>
-    public static PlotlyChart Compression(CompressionData data, string? title = null)
+    public static PlotlyChart Compression(CompressionData data, string? title = null) =>
+        Contrasts(data, title ?? $"Compression methods against {data.Reference} pooling",
+            $"Difference in test R² from {data.Reference} pooling (estimate, 95% simultaneous interval)", "compression");
+
+    /// <summary>
+    /// Any set of contrasts against one reference (methods, models) drawn as Figure 2 is: estimate
+    /// and interval per row, best at the top, coloured by where the interval lies relative to 0.
+    /// </summary>
+    /// <param name="data">The contrasts and the reference's name.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="axisTitle">Title of the difference axis, with its unit.</param>
+    /// <param name="id">HTML element id of the chart.</param>
+    public static PlotlyChart Contrasts(CompressionData data, string title, string axisTitle, string id = "contrasts")
     {
-        // Plotly draws the first category at the bottom: reverse so the best method is on top.
         var rows = data.Contrasts.Reverse().ToList();
         int height = Math.Max(420, 150 + 40 * rows.Count);
-        var layout = FigureStyle.Layout(title ?? $"Compression methods against {data.Reference} pooling", 900, height);
-        layout.margin = new Margin { l = 110, r = 30, t = 70, b = 70 };
+        var layout = FigureStyle.Layout(title, 900, height);
+        int labelWidth = 20 + 8 * rows.Max(c => c.Contrast.Length);
+        layout.margin = new Margin { l = Math.Max(110, labelWidth), r = 30, t = 70, b = 70 };
         layout.showlegend = true;
         layout.legend = new Legend { orientation = "h", x = 0, y = -0.16, yanchor = "top" };
-        var x = FigureStyle.XAxis($"Difference in test R² from {data.Reference} pooling (estimate, 95% simultaneous interval)");
+        var x = FigureStyle.XAxis(axisTitle);
         var y = FigureStyle.YAxis("");
         y.zeroline = false;
         y.showgrid = false;
@@ -73,7 +85,7 @@ public static class StudyFigures
         y.tickvals = Enumerable.Range(0, rows.Count).Select(i => (double)i).ToArray();
         y.ticktext = rows.Select(c => c.Contrast).ToArray();
         y.range = new[] { -0.6, rows.Count - 0.4 };
-        return Finish(Chart.Plot(traces, layout), "compression", 900, height);
+        return Finish(Chart.Plot(traces, layout), id, 900, height);
     }
 
     /// <summary>
@@ -281,6 +293,53 @@ public static class StudyFigures
             });
         layout.annotations = annotations;
         return Finish(Chart.Plot(traces, layout), "learning-curve", width, height);
+    }
+
+    /// <summary>
+    /// The study's datasets at a glance: number of variants against protein length (both log
+    /// axes), coloured by measurement group, with ESM-2's 1,022-residue window marked.
+    /// </summary>
+    /// <param name="datasets">The datasets (e.g. <see cref="StudyTables.Datasets"/>).</param>
+    /// <param name="title">Figure title; null for the default.</param>
+    public static PlotlyChart DatasetOverview(IReadOnlyList<DatasetInfo> datasets, string? title = null)
+    {
+        const int width = 950, height = 560, window = 1022;
+        var layout = FigureStyle.Layout(title ?? $"The study's {datasets.Count} DMS datasets: size and protein length", width, height);
+        layout.margin = new Margin { l = 80, r = 200, t = 70, b = 70 };
+        layout.legend = new Legend { x = 1.02, xanchor = "left", y = 1, yanchor = "top" };
+        var x = FigureStyle.XAxis("Protein length (residues, log scale)", log: true);
+        double minL = datasets.Min(d => d.ProteinLength), maxL = Math.Max(window, datasets.Max(d => d.ProteinLength));
+        FigureStyle.CountTicks(x, minL / 1.3, maxL * 1.3);
+        var y = FigureStyle.YAxis("Dataset size (variants, log scale)");
+        y.type = "log";
+        y.zeroline = false;
+        layout.SetAxes(0, x, y);
+        layout.shapes = new[]
+        {
+            new Shape { type = "line", xref = "x", yref = "paper", x0 = window, x1 = window, y0 = 0, y1 = 1,
+                line = new Line { color = "#888888", width = 1.5, dash = "dot" } },
+        };
+        layout.annotations = new[]
+        {
+            new Annotation { text = "ESM-2 window<br>(1,022 residues)", x = Math.Log10(window), y = 1, xref = "x", yref = "paper",
+                xanchor = "right", yanchor = "top", showarrow = false, align = "right", font = new Font { size = 12, color = "#555555" } },
+        };
+        var groups = datasets.Select(d => d.Group).Distinct().Order(StringComparer.Ordinal).ToList();
+        var traces = groups.Select((g, i) =>
+        {
+            var part = datasets.Where(d => d.Group == g).ToList();
+            return new Scatter
+            {
+                name = g.Length == 0 ? "datasets" : g,
+                mode = "markers",
+                x = part.Select(d => (double)d.ProteinLength).ToArray(),
+                y = part.Select(d => (double)d.Size).ToArray(),
+                text = part.Select(d => $"{d.Dataset}: {d.Size} variants, {d.ProteinLength} residues").ToArray(),
+                hoverinfo = "text",
+                marker = new Marker { color = GroupColours[i % GroupColours.Length], size = 10, line = new Line { color = "white", width = 0.8 } },
+            };
+        }).ToList();
+        return Finish(Chart.Plot(traces, layout), "datasets", width, height);
     }
 
     private static PlotlyChart Finish(PlotlyChart chart, string id, int width, int height)
