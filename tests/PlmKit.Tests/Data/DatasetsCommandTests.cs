@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace PlmKit.Tests.Cli;
+namespace PlmKit.Tests.Data;
 
 public sealed class DatasetsCommandTests : IDisposable
 {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using PlmKit.Data;
 using PlmKit.Tests.Data;
 
-namespace PlmKit.Tests.Cli;
+namespace PlmKit.Tests.Data;
 
 public sealed class PropertiesCommandTests : IDisposable
 {
