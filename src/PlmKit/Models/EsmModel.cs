@@ -111,8 +111,17 @@ public abstract class EsmModel : nn.Module
         var blocks = this.layers;
         for (int i = 0; i < blocks.Count; i++)
         {
-            x = blocks[i].Forward(x, attendMask);
-            if (i + 1 == blocks.Count) x = emb_layer_norm_after.forward(x);
+            // A scope per block frees its intermediates (attention, the 4·D-wide FFN activations)
+            // right away; one scope for the whole pass would hold every block's until the end.
+            Tensor next;
+            using (NewDisposeScope())
+            {
+                next = blocks[i].Forward(x, attendMask);
+                if (i + 1 == blocks.Count) next = emb_layer_norm_after.forward(next);
+                next.MoveToOuterDisposeScope();
+            }
+            if (!kept.ContainsValue(x)) x.Dispose();
+            x = next;
             if (layers.Contains(i + 1)) kept[i + 1] = x;
         }
         Tensor? logitsOut = logits ? lm_head!.Forward(x, embed_tokens.weight!) : null;
