@@ -281,7 +281,7 @@ public static class EsmCheckpoint
             if (model.Config.Architecture == EsmArchitecture.Esm1b)
                 expected["embed_tokens.weight"][EsmAlphabet.Mask].zero_();
         }
-        model.eval();
+        model.PrepareForInference();
     }
 
     private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
