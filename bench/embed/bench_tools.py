@@ -4,9 +4,9 @@
   fasta <in.fasta> <out.fasta> <n>  the input repeated n times (ids suffixed _r<i>)
   tokens <fasta> <max residues>     tokens extract.py feeds the model: sum(min(L, max) + 2)
   params <hf folder>                encoder parameters (no lm_head / contact_head)
-  matmul <threads>                  python torch fp32 1024^3 matmul GFLOP/s
+  matmul <threads>                  python torch fp32 1024^3 matmul GFLOP per wall second and per CPU second
   cosine <a.csv> <b.csv>            min / mean cosine between matching rows of two plmkit CSVs
-  extract-rss <time -v output>      prints wall seconds and max RSS MiB from /usr/bin/time -v
+  extract-rss <time -v output>      prints wall seconds, max RSS MiB and CPU seconds (user+sys) from /usr/bin/time -v
 """
 import json
 import re
@@ -113,10 +113,11 @@ def main():
         a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
         for _ in range(3):
             a @ b
-        n, t = 20, time.perf_counter()
+        n, t, c = 20, time.perf_counter(), time.process_time()
         for _ in range(n):
             a @ b
-        print(f"{2 * 1024 ** 3 * n / (time.perf_counter() - t) / 1e9:.1f}")
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        print(f"{2 * 1024 ** 3 * n / wall / 1e9:.1f} {2 * 1024 ** 3 * n / cpu / 1e9:.1f}")
     elif cmd == "cosine":
         import numpy as np
 
@@ -132,7 +133,8 @@ def main():
         parts = [float(p) for p in wall.split(":")]
         seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
         rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
-        print(f"{seconds:.2f} {rss:.0f}")
+        cpu = float(re.search(r"User time \(seconds\): (\S+)", text).group(1)) + float(re.search(r"System time \(seconds\): (\S+)", text).group(1))
+        print(f"{seconds:.2f} {rss:.0f} {cpu:.2f}")
     else:
         raise SystemExit(__doc__)
 

@@ -32,18 +32,16 @@ $PY $TOOLS fasta $GOLDEN/sequences.fasta "$FASTA" "$REPEAT"
 TOKENS=$($PY $TOOLS tokens "$FASTA" 1022)
 PARAMS=$($PY $TOOLS params $GOLDEN/esm2_8M_shape)
 
-best() { sort -n | head -1; }
-declare -A WALL RSS
-run() {  # name, command...
+declare -A WALL RSS CPU
+run() {  # name, command...   (keeps the run with the shortest wall time)
   local name=$1; shift
-  local walls=() rss=0
+  WALL[$name]=999999
   for r in $(seq "$RUNS"); do
     rm -rf "$SCRATCH/out_$name"
     /usr/bin/time -v "$@" >"$SCRATCH/$name.log" 2>"$SCRATCH/$name.time" || { cat "$SCRATCH/$name.time" >&2; exit 1; }
-    read -r w m < <($PY $TOOLS extract-rss "$SCRATCH/$name.time")
-    walls+=("$w"); rss=$m
+    read -r w m c < <($PY $TOOLS extract-rss "$SCRATCH/$name.time")
+    if $PY -c "import sys; sys.exit(0 if $w < ${WALL[$name]} else 1)"; then WALL[$name]=$w; RSS[$name]=$m; CPU[$name]=$c; fi
   done
-  WALL[$name]=$(printf '%s\n' "${walls[@]}" | best); RSS[$name]=$rss
 }
 
 MM_TS=$(dotnet run bench/embed/Matmul.cs "$THREADS" 2>/dev/null | tail -1)
@@ -59,13 +57,13 @@ MM_AFTER=$(dotnet run bench/embed/Matmul.cs "$THREADS" 2>/dev/null | tail -1)
 
 echo "date: $(date -u +%FT%TZ)  host: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "input: golden x$REPEAT = $(grep -c '>' "$FASTA") sequences, $TOKENS tokens (truncation 1022); params $PARAMS; threads $THREADS; best of $RUNS"
-echo "matmul fp32 1024^3 GFLOP/s: TorchSharp $MM_TS (again after: $MM_AFTER), python3-torch/OpenBLAS $MM_PY"
-printf '| run | wall s | tokens/s | model GFLOP/s | peak RSS MiB |\n|---|---|---|---|---|\n'
+echo "matmul fp32 1024^3, GFLOP per wall s / per CPU s: TorchSharp $MM_TS (again after the runs: $MM_AFTER), python3-torch/OpenBLAS $MM_PY"
+printf '| run | wall s | tokens/s | model GFLOP/s | CPU s (user+sys) | tokens per CPU s | model GFLOP per CPU s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n'
 for name in fairesm plmkit plmkit_bf16; do
-  $PY - "$name" "${WALL[$name]}" "$TOKENS" "$PARAMS" "${RSS[$name]}" <<'PYEOF'
+  $PY - "$name" "${WALL[$name]}" "$TOKENS" "$PARAMS" "${RSS[$name]}" "${CPU[$name]}" <<'PYEOF'
 import sys
-name, wall, tokens, params, rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-print(f"| {name} | {wall:.2f} | {tokens / wall:.0f} | {2 * params * tokens / wall / 1e9:.1f} | {rss} |")
+name, wall, tokens, params, rss, cpu = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6])
+print(f"| {name} | {wall:.2f} | {tokens / wall:.0f} | {2 * params * tokens / wall / 1e9:.1f} | {cpu:.1f} | {tokens / cpu:.0f} | {2 * params * tokens / cpu / 1e9:.1f} | {rss} |")
 PYEOF
 done
 echo "speed-up fp32 plmkit / fair-esm: $($PY -c "print(f'{${WALL[fairesm]}/${WALL[plmkit]}:.2f}')")x (wall includes start-up and model loading for both)"

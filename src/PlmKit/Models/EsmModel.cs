@@ -137,6 +137,10 @@ public abstract class EsmModel : nn.Module
     /// </summary>
     public EsmModel To(Device device, ScalarType dtype)
     {
+        // Already there: change nothing (another thread may be running Forward on this model).
+        var current = embed_tokens.weight!.device;
+        if (current.type == device.type && (current.index == device.index || device.index < 0 && current.index <= 0) && WeightType == dtype)
+            return this;
         this.to(device);
         foreach (var (_, m) in named_modules())
             if (m is Linear or LayerNorm or Embedding) m.to(dtype);
