@@ -387,14 +387,11 @@ public sealed class RotaryEmbedding : nn.Module
         shape[0] = t;
         shape[^1] = emb.shape[1];
         var cos = emb.cos().to(x.dtype).view(shape);
-        var sin = emb.sin().to(x.dtype).view(shape);
-        return x * cos + RotateHalf(x) * sin;
-    }
-
-    private static Tensor RotateHalf(Tensor x)
-    {
-        var halves = x.chunk(2, -1);
-        return cat([halves[1].neg(), halves[0]], -1);
+        // rotate_half(x) = cat(-x2, x1) = roll(x, hd/2) with the first half negated, so
+        // rotate_half(x)·sin = roll(x, hd/2)·(cat(-sin1, sin2)): one copy instead of chunk/neg/cat.
+        var sinHalves = emb.sin().chunk(2, -1);
+        var signedSin = cat([sinHalves[0].neg(), sinHalves[1]], -1).to(x.dtype).view(shape);
+        return addcmul(x * cos, x.roll(x.shape[^1] / 2, -1), signedSin, 1);
     }
 }
 
