@@ -48,15 +48,17 @@ public class CompressionMathTests
         }
     }
 
-    [Fact]
-    public void Gram_matches_a_plain_matrix_product()
+    [Theory]
+    [InlineData(long.MaxValue)] // one thread
+    [InlineData(0L)]            // block rows on the thread pool
+    public void Gram_matches_a_plain_matrix_product(long parallelWork)
     {
         var random = new Random(11);
         int rows = 13, cols = 21, stride = 24; // rows not a multiple of the 4-row block
         var x = new double[rows * stride];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) x[i * stride + j] = random.NextDouble() - 0.5;
-        var g = DenseMath.Gram(x, rows, stride);
+        var g = DenseMath.Gram(x, rows, stride, parallelWork);
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < rows; j++)
             {
