@@ -3,8 +3,9 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace PlmKit.Embeddings;
 
-/// <summary>y = A x for a symmetric operator A of dimension x.Length.</summary>
-internal delegate void SymmetricOperator(ReadOnlySpan<double> x, Span<double> y);
+/// <summary>y = A x for a symmetric operator A of dimension x.Length (arrays, so
+/// implementations can hand them to worker threads).</summary>
+internal delegate void SymmetricOperator(double[] x, double[] y);
 
 /// <summary>Eigenpairs of a symmetric operator, largest (algebraic) first.</summary>
 /// <param name="Values">Eigenvalues, descending.</param>
