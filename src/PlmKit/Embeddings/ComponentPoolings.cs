@@ -112,7 +112,7 @@ public sealed class PcaPooling : IPooling
 /// scikit-learn used ARPACK (converged, so its random start moves results by ~1e-6 at most);
 /// this uses a seeded Lanczos iteration in double precision (see <c>TopEigen</c>), matching a
 /// dense float64 eigendecomposition. Cost: forming the D x D Gram matrix (D²·L/2
-/// multiply-adds with SIMD, the dominant term) plus ~20-60 kernel-vector products.
+/// multiply-adds with SIMD, the dominant term) plus 26-90 kernel-vector products (Lanczos steps).
 /// </remarks>
 public sealed class KernelPcaPooling : IPooling
 {
