@@ -33,4 +33,40 @@ public sealed record Assay(string Name, string SourcePath, ImmutableArray<Protei
 
     /// <summary>Ids in record order, length <see cref="Count"/>.</summary>
     public string[] Ids() => Records.Select(r => r.Id).ToArray();
+
+    /// <summary>Sequences in record order, length <see cref="Count"/>.</summary>
+    public string[] Sequences() => Records.Select(r => r.Sequence).ToArray();
+
+    /// <summary>
+    /// Rows the reader left out because <see cref="AssayReadOptions.DropInvalid"/> was set, each
+    /// with its line and problem; empty when nothing was dropped.
+    /// </summary>
+    public ImmutableArray<DroppedRecord> Dropped { get; init; } = ImmutableArray<DroppedRecord>.Empty;
+
+    /// <summary>
+    /// The common wild type all mutants of the assay were checked against (the sequence with
+    /// every substitution undone), or null when the assay has no mutant strings.
+    /// </summary>
+    public string? WildType { get; init; }
+
+    /// <summary>
+    /// Added to a mutant string's positions to get positions in <see cref="ProteinRecord.Sequence"/>
+    /// (0 when both use one numbering; the reader detects a constant shift, e.g. +1 in the
+    /// study's MTH3 assay, and says so in <see cref="Notes"/>).
+    /// </summary>
+    public int MutantOffset { get; init; }
+
+    /// <summary>Things the reader accepted but the user should know (detected offsets, repeated ids).</summary>
+    public ImmutableArray<string> Notes { get; init; } = ImmutableArray<string>.Empty;
+}
+
+/// <summary>A row the reader dropped (only with <see cref="AssayReadOptions.DropInvalid"/>).</summary>
+/// <param name="Line">1-based line in <see cref="File"/>.</param>
+/// <param name="Id">The row's id as written (may be empty).</param>
+/// <param name="Problem">Why it was dropped.</param>
+/// <param name="File">File the row came from.</param>
+public sealed record DroppedRecord(int Line, string Id, string Problem, string File)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{File}:{Line}: {Problem}";
 }

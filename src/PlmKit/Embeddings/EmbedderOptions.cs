@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace PlmKit.Embeddings;
+
+/// <summary>What to do with sequences longer than <see cref="EmbedderOptions.MaxResidues"/>.</summary>
+public enum LongSequencePolicy
+{
+    /// <summary>Refuse the whole run, listing the long sequences.</summary>
+    Error,
+
+    /// <summary>Keep the first <see cref="EmbedderOptions.MaxResidues"/> residues, then <c>&lt;eos&gt;</c> (extract.py's truncation).</summary>
+    Truncate,
+
+    /// <summary>
+    /// Overlapping windows of <see cref="EmbedderOptions.MaxResidues"/> residues, each embedded as its own
+    /// sequence (<c>&lt;cls&gt;</c> + window + <c>&lt;eos&gt;</c>); each residue's state is the mean over the
+    /// windows that contain it, and the <c>bos</c> state is the mean of the windows' <c>&lt;cls&gt;</c> states.
+    /// </summary>
+    Windows,
+}
+
+/// <summary>How a sequence was fed to the model.</summary>
+public enum LongSequenceHandling
+{
+    /// <summary>In one piece (not longer than the limit).</summary>
+    Whole,
+
+    /// <summary>Cut to the first <see cref="EmbedderOptions.MaxResidues"/> residues.</summary>
+    Truncated,
+
+    /// <summary>Split into overlapping windows whose states were averaged.</summary>
+    Windowed,
+}
+
+/// <summary>Numeric type of the forward pass.</summary>
+public enum EmbedDtype
+{
+    /// <summary>float32 (the reference).</summary>
+    Fp32,
+
+    /// <summary>bfloat16 weights and activations (outputs returned as float32).</summary>
+    Bf16,
+}
+
+/// <summary>Settings of an <see cref="Embedder"/> run.</summary>
+/// <param name="Layers">Representation layers 0..L to pool (resolve user input with <see cref="ParseLayers"/>).</param>
+/// <param name="Pools">Pooling names (<see cref="Poolings.Create"/>).</param>
+/// <param name="TokensPerBatch">Token budget per batch (extract.py's <c>--toks_per_batch</c>, 4096).</param>
+/// <param name="LongPolicy">Policy for sequences longer than <paramref name="MaxResidues"/>.</param>
+/// <param name="MaxResidues">Length limit and window length in residues (extract.py's 1,022).</param>
+/// <param name="WindowStride">Residues between window starts (default half a window, so most residues are in two windows).</param>
+/// <param name="Dtype">Forward-pass precision.</param>
+/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
+/// <param name="Threads">CPU threads for torch (<c>torch.set_num_threads</c>, process-wide), or null to keep torch's default.</param>
+/// <param name="PerToken">Also return per-residue states [L, D] per layer (memory grows with the sequence; off by default).</param>
+public sealed record EmbedderOptions(
+    IReadOnlyList<int> Layers,
+    IReadOnlyList<string> Pools,
+    int TokensPerBatch = Batching.DefaultTokensPerBatch,
+    LongSequencePolicy LongPolicy = LongSequencePolicy.Error,
+    int MaxResidues = 1022,
+    int WindowStride = 511,
+    EmbedDtype Dtype = EmbedDtype.Fp32,
+    string Device = "auto",
+    int? Threads = null,
+    bool PerToken = false)
+{
+    /// <summary>
+    /// Parses <c>--layers</c>: <c>all</c>, or comma-separated indices where negatives count from
+    /// the end as in extract.py (<c>-1</c> = L). Returns distinct layers in the order given.
+    /// </summary>
+    /// <param name="text">User input such as <c>0,3,-1</c>.</param>
+    /// <param name="modelLayers">The model's L.</param>
+    /// <exception cref="ConfigurationException">Not a number, or outside −(L+1)..L.</exception>
+    public static IReadOnlyList<int> ParseLayers(string text, int modelLayers)
+    {
+        if (text.Trim() == "all") return Enumerable.Range(0, modelLayers + 1).ToList();
+        var layers = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var k))
+                throw new ConfigurationException($"--layers: '{part}' is not a layer number (use e.g. 0,3,-1 or all).");
+            if (k < -(modelLayers + 1) || k > modelLayers)
+                throw new ConfigurationException($"--layers: {k} is out of range for a {modelLayers}-layer model (use {-(modelLayers + 1)}..{modelLayers}).");
+            int resolved = (k + modelLayers + 1) % (modelLayers + 1);
+            if (!layers.Contains(resolved)) layers.Add(resolved);
+        }
+        return layers;
+    }
+}

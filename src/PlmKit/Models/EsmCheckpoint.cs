@@ -1,0 +1,443 @@
+using System.Collections;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Razorvine.Pickle.Objects;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace PlmKit.Models;
+
+/// <summary>A model loaded from disk, with where it came from.</summary>
+/// <param name="Model">The model, in float32 on the CPU, in eval mode.</param>
+/// <param name="Name">Short name (zoo name, folder or file name without extension).</param>
+/// <param name="Source">The folder or file it was loaded from.</param>
+/// <param name="WeightFiles">The weight files read, in order (for <see cref="ComputeWeightsSha256"/>).</param>
+public sealed record LoadedEsm(EsmModel Model, string Name, string Source, IReadOnlyList<string> WeightFiles)
+{
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the weight files' bytes, concatenated in <see cref="WeightFiles"/>
+    /// order: identifies the exact weights a result came from. Reads every byte (about 1 s per GB).
+    /// </summary>
+    public string ComputeWeightsSha256()
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var file in WeightFiles)
+        {
+            using var stream = File.OpenRead(file);
+            int n;
+            while ((n = stream.Read(buffer, 0, buffer.Length)) > 0) sha.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
+
+/// <summary>
+/// Loads ESM weights from a Hugging Face folder (<c>config.json</c> + <c>model.safetensors</c>,
+/// a sharded <c>model.safetensors.index.json</c>, or <c>pytorch_model.bin</c>) or from a fair-esm
+/// <c>.pt</c> checkpoint, checking every expected tensor's presence and shape.
+/// </summary>
+/// <remarks>
+/// Reading is TorchSharp.PyBridge's (<c>Safetensors.LoadStateDict</c>,
+/// <c>PyTorchUnpickler.UnpickleStateDict</c>); the fair-esm <c>cfg</c>/<c>args</c> entries are
+/// <c>argparse.Namespace</c> objects, which PyBridge's pickle reader (Razorvine.Pickle) returns as a
+/// <see cref="ClassDict"/> of their attributes, so no custom unpickler is needed. What is written
+/// here by hand: the key translation (Hugging Face → fair-esm names), the safetensors header
+/// check (PyBridge reads past the end of a truncated file without saying so), and the
+/// name/shape check, so a damaged file names the bad tensor.
+/// </remarks>
+public static class EsmCheckpoint
+{
+    /// <summary>
+    /// Loads a model from a Hugging Face folder or a fair-esm <c>.pt</c> file.
+    /// </summary>
+    /// <param name="path">Folder with <c>config.json</c>, or a <c>.pt</c> file.</param>
+    /// <param name="withLmHead">Also load the LM head (for logits); otherwise <c>lm_head.*</c> is ignored.</param>
+    /// <exception cref="ModelLoadException">Missing files, unreadable or truncated files, a missing, unexpected or misshapen tensor.</exception>
+    public static LoadedEsm Load(string path, bool withLmHead = false)
+    {
+        TorchRuntime.EnsureLoaded();
+        if (Directory.Exists(path)) return LoadHuggingFace(path, withLmHead);
+        if (File.Exists(path)) return LoadFairEsm(path, withLmHead);
+        throw new ModelLoadException($"{path}: no such file or folder.");
+    }
+
+    /// <summary>Loads a Hugging Face <c>EsmForMaskedLM</c> / <c>EsmModel</c> folder.</summary>
+    /// <inheritdoc cref="Load" path="/exception"/>
+    public static LoadedEsm LoadHuggingFace(string folder, bool withLmHead = false)
+    {
+        TorchRuntime.EnsureLoaded();
+        var configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath))
+            throw new ModelLoadException($"{folder}: no config.json; a Hugging Face model folder needs config.json and model.safetensors.");
+        var config = ReadHfConfig(configPath);
+
+        var files = new List<string>();
+        var state = new Dictionary<string, Tensor>();
+        var origin = new Dictionary<string, (string File, string Key)>();
+        try
+        {
+            var single = Path.Combine(folder, "model.safetensors");
+            var index = Path.Combine(folder, "model.safetensors.index.json");
+            var bin = Path.Combine(folder, "pytorch_model.bin");
+            if (File.Exists(single)) files.Add(single);
+            else if (File.Exists(index)) files.AddRange(ShardFiles(index));
+            else if (File.Exists(bin)) files.Add(bin);
+            else throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
+
+            foreach (var file in files)
+            {
+                IDictionary<string, Tensor> raw = file.EndsWith(".bin", StringComparison.Ordinal)
+                    ? ReadPickle(file, out _)["model-or-root"] as IDictionary<string, Tensor> ?? throw new ModelLoadException($"{file}: no state dict.")
+                    : ReadSafetensors(file, key => Wanted(HfToFair(key), withLmHead));
+                foreach (var (key, tensor) in raw)
+                {
+                    var name = HfToFair(key);
+                    if (!Wanted(name, withLmHead)) { tensor.Dispose(); continue; }
+                    state[name] = tensor;
+                    origin[name] = (file, key);
+                }
+            }
+            var model = Build(config, withLmHead);
+            Assign(model, state, origin, folder, name => FairToHf(name));
+            return new LoadedEsm(model, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), folder, files);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Loads a fair-esm checkpoint (<c>torch.save({"model": ..., "cfg": ...})</c> for ESM-2,
+    /// <c>{"model": ..., "args": ...}</c> for ESM-1b/ESM-1v). Unlike fair-esm, the family is told
+    /// from the contents, not from the file name; the contact-regression file is not needed.
+    /// </summary>
+    /// <inheritdoc cref="Load" path="/exception"/>
+    public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false)
+    {
+        TorchRuntime.EnsureLoaded();
+        var root = ReadPickle(file, out var rawState);
+        var state = new Dictionary<string, Tensor>();
+        var origin = new Dictionary<string, (string File, string Key)>();
+        try
+        {
+            EsmConfig config;
+            if (root["cfg"] is IDictionary cfg && cfg["model"] is ClassDict model2)
+                config = new EsmConfig(EsmArchitecture.Esm2,
+                    Int(model2, "encoder_layers", file), Int(model2, "encoder_embed_dim", file),
+                    Int(model2, "encoder_attention_heads", file), Int(model2, "encoder_ffn_embed_dim", file),
+                    Bool(model2, "token_dropout", file, fallback: null));
+            else if (root["args"] is ClassDict rawArgs)
+            {
+                // fair-esm's v1 loader renames "encoder_layers" → "layers" etc. (its `pra` lambda).
+                var args = new Dictionary<string, object>();
+                foreach (var (k, v) in rawArgs)
+                    args[k.Contains("encoder") ? string.Concat(k.Split("encoder_").Skip(1)) : k] = v;
+                var arch = args.TryGetValue("arch", out var a) ? a as string : null;
+                if (arch != "roberta_large")
+                    throw new ModelLoadException($"{file}: fair-esm architecture '{arch}' is not supported (ESM-2 and ESM-1b/ESM-1v 'roberta_large' are).");
+                config = new EsmConfig(EsmArchitecture.Esm1b,
+                    Int(args, "layers", file), Int(args, "embed_dim", file), Int(args, "attention_heads", file),
+                    Int(args, "ffn_embed_dim", file), Bool(args, "token_dropout", file, fallback: false),
+                    EmbLayerNormBefore: rawState.Keys.Any(k => StripFairPrefix(k).StartsWith("emb_layer_norm_before", StringComparison.Ordinal)),
+                    MaxPositions: Int(args, "max_positions", file));
+            }
+            else throw new ModelLoadException($"{file}: not a fair-esm checkpoint (no 'cfg' or 'args' entry next to 'model').");
+
+            foreach (var (key, tensor) in rawState)
+            {
+                var name = StripFairPrefix(key);
+                if (!Wanted(name, withLmHead)) continue;
+                state[name] = tensor;
+                origin[name] = (file, key);
+            }
+            var model = Build(config, withLmHead);
+            Assign(model, state, origin, file, name => name);
+            return new LoadedEsm(model, Path.GetFileNameWithoutExtension(file), file, [file]);
+        }
+        finally
+        {
+            foreach (var t in rawState.Values) t.Dispose();
+        }
+    }
+
+    private static EsmModel Build(EsmConfig config, bool withLmHead) =>
+        config.Architecture == EsmArchitecture.Esm2 ? new Esm2Model(config, withLmHead) : new Esm1bModel(config, withLmHead);
+
+    // ---- names -------------------------------------------------------------------------------
+
+    // fair-esm's _load_model_and_alphabet_core_v2 strips these prefixes (the v1 loader's two
+    // split-lambdas do the same to the keys of roberta_large checkpoints).
+    private static readonly Regex FairPrefix = new("^(encoder\\.sentence_encoder\\.|encoder\\.)", RegexOptions.Compiled);
+
+    private static string StripFairPrefix(string key) => FairPrefix.Replace(key, "");
+
+    // Hugging Face EsmForMaskedLM ↔ fair-esm names. Each rule: HF pattern, fair-esm replacement.
+    // Keys are matched without the optional "esm." prefix (EsmModel checkpoints have none).
+    private static readonly (Regex Hf, string Fair)[] HfRules =
+    [
+        (new(@"^embeddings\.word_embeddings\.weight$"), "embed_tokens.weight"),
+        (new(@"^embeddings\.position_embeddings\.weight$"), "embed_positions.weight"),
+        (new(@"^embeddings\.layer_norm\.(weight|bias)$"), "emb_layer_norm_before.$1"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.self\.query\.(weight|bias)$"), "layers.$1.self_attn.q_proj.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.self\.key\.(weight|bias)$"), "layers.$1.self_attn.k_proj.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.self\.value\.(weight|bias)$"), "layers.$1.self_attn.v_proj.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.self\.rotary_embeddings\.inv_freq$"), "layers.$1.self_attn.rot_emb.inv_freq"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.output\.dense\.(weight|bias)$"), "layers.$1.self_attn.out_proj.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.attention\.LayerNorm\.(weight|bias)$"), "layers.$1.self_attn_layer_norm.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.intermediate\.dense\.(weight|bias)$"), "layers.$1.fc1.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.output\.dense\.(weight|bias)$"), "layers.$1.fc2.$2"),
+        (new(@"^encoder\.layer\.(\d+)\.LayerNorm\.(weight|bias)$"), "layers.$1.final_layer_norm.$2"),
+        (new(@"^encoder\.emb_layer_norm_after\.(weight|bias)$"), "emb_layer_norm_after.$1"),
+        (new(@"^contact_head\.(.*)$"), "contact_head.$1"),
+    ];
+
+    // Names that never become module tensors: the tied decoder (= embed_tokens.weight), the
+    // contact head, HF's position-id buffer.
+    private static bool Wanted(string fairName, bool withLmHead) =>
+        !fairName.StartsWith("contact_head.", StringComparison.Ordinal)
+        && fairName is not ("lm_head.weight" or "lm_head.decoder.weight" or "embeddings.position_ids")
+        && (withLmHead || !fairName.StartsWith("lm_head.", StringComparison.Ordinal));
+
+    /// <summary>The fair-esm name of a Hugging Face key (unchanged when no rule matches, e.g. <c>lm_head.*</c>).</summary>
+    internal static string HfToFair(string hfKey)
+    {
+        var key = hfKey.StartsWith("esm.", StringComparison.Ordinal) ? hfKey[4..] : hfKey;
+        foreach (var (hf, fair) in HfRules)
+            if (hf.IsMatch(key)) return hf.Replace(key, fair);
+        return key;
+    }
+
+    /// <summary>The Hugging Face <c>EsmForMaskedLM</c> key of a fair-esm name (for messages).</summary>
+    internal static string FairToHf(string fairName)
+    {
+        if (fairName.StartsWith("lm_head.", StringComparison.Ordinal)) return fairName;
+        var m = Regex.Match(fairName, @"^layers\.(\d+)\.(.+)$");
+        string inner = m.Success ? m.Groups[2].Value : fairName;
+        string? hf = inner switch
+        {
+            "embed_tokens.weight" => "embeddings.word_embeddings.weight",
+            "embed_positions.weight" => "embeddings.position_embeddings.weight",
+            "self_attn.rot_emb.inv_freq" => "attention.self.rotary_embeddings.inv_freq",
+            _ => null,
+        };
+        if (hf is null)
+        {
+            var parts = inner.Split('.');
+            string leaf = parts[^1];
+            string module = string.Join('.', parts[..^1]);
+            string? hfModule = module switch
+            {
+                "self_attn.q_proj" => "attention.self.query",
+                "self_attn.k_proj" => "attention.self.key",
+                "self_attn.v_proj" => "attention.self.value",
+                "self_attn.out_proj" => "attention.output.dense",
+                "self_attn_layer_norm" => "attention.LayerNorm",
+                "fc1" => "intermediate.dense",
+                "fc2" => "output.dense",
+                "final_layer_norm" => "LayerNorm",
+                "emb_layer_norm_after" => "encoder.emb_layer_norm_after",
+                "emb_layer_norm_before" => "embeddings.layer_norm",
+                _ => null,
+            };
+            hf = hfModule is null ? inner : $"{hfModule}.{leaf}";
+        }
+        return "esm." + (m.Success ? $"encoder.layer.{m.Groups[1].Value}.{hf}" : hf);
+    }
+
+    // ---- checks and copy ---------------------------------------------------------------------
+
+    private static void Assign(EsmModel model, Dictionary<string, Tensor> state,
+        Dictionary<string, (string File, string Key)> origin, string source, Func<string, string> displayName)
+    {
+        var expected = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in model.named_parameters()) expected[name] = p;
+        foreach (var (name, b) in model.named_buffers()) expected[name] = b;
+
+        foreach (var name in state.Keys)
+            if (!expected.ContainsKey(name))
+            {
+                var (file, key) = origin[name];
+                throw new ModelLoadException($"{file}: unexpected tensor '{key}' for a {model.Config.Layers}-layer {model.Config.Architecture} model " +
+                                             $"(config says {model.Config.Layers} layers; is the config from another model?).");
+            }
+        foreach (var (name, target) in expected)
+        {
+            if (!state.TryGetValue(name, out var tensor))
+                throw new ModelLoadException($"{source}: tensor '{displayName(name)}' is missing (expected shape {Shape(target.shape)}); the file is incomplete or from another model.");
+            if (!tensor.shape.SequenceEqual(target.shape))
+                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has shape {Shape(tensor.shape)}, expected {Shape(target.shape)}.");
+            if (!tensor.is_floating_point())
+                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has type {tensor.dtype}, expected a floating-point type.");
+        }
+        using (no_grad())
+        {
+            foreach (var (name, target) in expected)
+                target.copy_(state[name].to(target.dtype));
+            // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
+            if (model.Config.Architecture == EsmArchitecture.Esm1b)
+                expected["embed_tokens.weight"][EsmAlphabet.Mask].zero_();
+        }
+        model.eval();
+    }
+
+    private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    // ---- file readers ------------------------------------------------------------------------
+
+    private static EsmConfig ReadHfConfig(string path)
+    {
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{path}: not valid JSON ({e.Message}).");
+        }
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object.");
+        string? modelType = root.TryGetProperty("model_type", out var mt) ? mt.GetString() : null;
+        if (modelType is not null && modelType != "esm")
+            throw new ModelLoadException($"{path}: model_type is '{modelType}', expected 'esm'.");
+        int JInt(string key)
+        {
+            if (root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i)) return i;
+            throw new ModelLoadException($"{path}: '{key}' is missing or not an integer.");
+        }
+        bool JBool(string key, bool fallback) =>
+            root.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
+
+        if (root.TryGetProperty("vocab_size", out var vs) && vs.TryGetInt32(out var vocab) && vocab != EsmAlphabet.Size)
+            throw new ModelLoadException($"{path}: vocab_size is {vocab}; only the 33-token ESM-1b/ESM-2 alphabet is supported.");
+        string positions = root.TryGetProperty("position_embedding_type", out var pe) ? pe.GetString() ?? "absolute" : "absolute";
+        var arch = positions switch
+        {
+            "rotary" => EsmArchitecture.Esm2,
+            "absolute" => EsmArchitecture.Esm1b,
+            _ => throw new ModelLoadException($"{path}: position_embedding_type '{positions}' is not supported (rotary = ESM-2, absolute = ESM-1b/ESM-1v)."),
+        };
+        // HF counts max_position_embeddings with the padding offset (1026 = 1024 + pad + 1).
+        int maxPositions = arch == EsmArchitecture.Esm1b ? JInt("max_position_embeddings") - EsmAlphabet.Pad - 1 : 0;
+        var config = new EsmConfig(arch, JInt("num_hidden_layers"), JInt("hidden_size"), JInt("num_attention_heads"),
+            JInt("intermediate_size"), JBool("token_dropout", false), JBool("emb_layer_norm_before", false), maxPositions);
+        config.Validate(path);
+        return config;
+    }
+
+    private static IEnumerable<string> ShardFiles(string indexPath)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+            var map = doc.RootElement.GetProperty("weight_map");
+            var dir = Path.GetDirectoryName(indexPath)!;
+            var shards = map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+            foreach (var shard in shards)
+                if (!File.Exists(Path.Combine(dir, shard)))
+                    throw new ModelLoadException($"{indexPath}: shard '{shard}' is listed but missing.");
+            return shards.Select(s => Path.Combine(dir, s)).ToList();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ModelLoadException($"{indexPath}: not a safetensors index (needs a 'weight_map' object): {e.Message}");
+        }
+    }
+
+    private static readonly Dictionary<string, int> SafetensorsTypeSize = new()
+    {
+        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    /// <summary>
+    /// Checks the safetensors header against the file (PyBridge trusts it) and reads the wanted tensors.
+    /// </summary>
+    private static Dictionary<string, Tensor> ReadSafetensors(string file, Func<string, bool> wanted)
+    {
+        long length = new FileInfo(file).Length;
+        var keep = new List<string>();
+        using (var stream = File.OpenRead(file))
+        {
+            var lenBytes = new byte[8];
+            if (length < 8 || stream.Read(lenBytes, 0, 8) != 8)
+                throw new ModelLoadException($"{file}: truncated (no safetensors header).");
+            ulong headerLength = BitConverter.ToUInt64(lenBytes);
+            if (headerLength > (ulong)(length - 8))
+                throw new ModelLoadException($"{file}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            JsonElement root;
+            try
+            {
+                using var doc = JsonDocument.Parse(header);
+                root = doc.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw new ModelLoadException($"{file}: damaged safetensors header ({e.Message}).");
+            }
+            long dataLength = length - 8 - (long)headerLength;
+            foreach (var entry in root.EnumerateObject())
+            {
+                if (entry.Name == "__metadata__") continue;
+                try
+                {
+                    var dtype = entry.Value.GetProperty("dtype").GetString()!;
+                    var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                    var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                    if (!SafetensorsTypeSize.TryGetValue(dtype, out var size))
+                        throw new ModelLoadException($"{file}: tensor '{entry.Name}' has unsupported dtype {dtype}.");
+                    long bytes = shape.Aggregate(1L, (a, b) => a * b) * size;
+                    if (offsets.Length != 2 || offsets[1] - offsets[0] != bytes)
+                        throw new ModelLoadException($"{file}: tensor '{entry.Name}': data offsets do not match shape {Shape(shape)} of {dtype}.");
+                    if (offsets[1] > dataLength)
+                        throw new ModelLoadException($"{file}: truncated: tensor '{entry.Name}' ends at byte {offsets[1]} of the data, the file holds {dataLength}.");
+                }
+                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+                {
+                    throw new ModelLoadException($"{file}: damaged safetensors header entry '{entry.Name}'.");
+                }
+                if (wanted(entry.Name)) keep.Add(entry.Name);
+            }
+        }
+        return Safetensors.LoadStateDict(file, keep);
+    }
+
+    /// <summary>
+    /// Unpickles a <c>torch.save</c> file. Returns the top-level dictionary and the state dict
+    /// (its <c>model</c> entry, or the root itself when the file is a bare state dict, under
+    /// the key "model-or-root").
+    /// </summary>
+    private static Hashtable ReadPickle(string file, out Dictionary<string, Tensor> state)
+    {
+        Hashtable root;
+        try
+        {
+            root = PyTorchUnpickler.UnpickleStateDict(file);
+        }
+        catch (Exception e) when (e is not PlmKitException)
+        {
+            throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint (truncated or damaged?): {e.Message}", e);
+        }
+        var source = root["model"] as IDictionary ?? root;
+        state = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry e in source)
+            if (e.Key is string k && e.Value is Tensor t) state[k] = t;
+        if (state.Count == 0) throw new ModelLoadException($"{file}: no tensors found (expected a 'model' state dict).");
+        root["model-or-root"] = state;
+        return root;
+    }
+
+    private static int Int(Dictionary<string, object> ns, string key, string file) =>
+        ns.TryGetValue(key, out var v) && v is int i ? i
+        : v is long l ? checked((int)l)
+        : throw new ModelLoadException($"{file}: the checkpoint's config has no integer '{key}'.");
+
+    private static bool Bool(Dictionary<string, object> ns, string key, string file, bool? fallback) =>
+        ns.TryGetValue(key, out var v) && v is bool b ? b
+        : fallback ?? throw new ModelLoadException($"{file}: the checkpoint's config has no boolean '{key}'.");
+}

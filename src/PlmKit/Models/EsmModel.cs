@@ -1,0 +1,355 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace PlmKit.Models;
+
+/// <summary>
+/// Output of one forward pass: hidden states of the requested layers and, when asked for, the
+/// language-model logits. Owns its tensors; dispose it when done.
+/// </summary>
+public sealed class EsmOutput : IDisposable
+{
+    /// <summary>Layer k (0..L) → hidden states [B, T, D] in float32 on the model's device.</summary>
+    public IReadOnlyDictionary<int, Tensor> Representations { get; }
+
+    /// <summary>Logits [B, T, 33] for all tokens (BOS/EOS included), or null when not asked for.</summary>
+    public Tensor? Logits { get; }
+
+    internal EsmOutput(IReadOnlyDictionary<int, Tensor> representations, Tensor? logits)
+    {
+        Representations = representations;
+        Logits = logits;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in Representations.Values) t.Dispose();
+        Logits?.Dispose();
+    }
+}
+
+/// <summary>
+/// The transformer shared by ESM-2 (<see cref="Esm2Model"/>) and ESM-1b/ESM-1v
+/// (<see cref="Esm1bModel"/>), as in fair-esm: pre-LayerNorm blocks, key-padding mask,
+/// erf-GELU feed-forward, <c>emb_layer_norm_after</c> on the last block's output, and the
+/// RoBERTa LM head tied to the token embedding. Submodule names are fair-esm's state-dict names
+/// (<c>embed_tokens</c>, <c>layers.{i}.self_attn.q_proj</c>, ...), so a fair-esm state dict maps
+/// one to one; Hugging Face names are translated by <see cref="EsmCheckpoint"/>.
+/// </summary>
+/// <remarks>
+/// Activations are kept as [B, T, D] (fair-esm transposes to [T, B, D] inside the blocks; the
+/// arithmetic is the same). Attention uses <c>scaled_dot_product_attention</c> (fused, no
+/// [B, H, T, T] tensor kept around); fair-esm scales q before the rotary rotation, which is
+/// linear, so both orders agree to float32 rounding.
+/// </remarks>
+public abstract class EsmModel : nn.Module
+{
+    /// <summary>Shape and switches of this model.</summary>
+    public EsmConfig Config { get; }
+
+    /// <summary>Whether the LM head was built (and loaded), so <see cref="Forward"/> can return logits.</summary>
+    public bool HasLmHead => lm_head is not null;
+
+    // Field names = fair-esm state-dict names (registered explicitly in the constructors).
+#pragma warning disable IDE1006, CS8618
+    private protected readonly Embedding embed_tokens;
+    private protected readonly ModuleList<EsmLayer> layers;
+    private protected readonly LayerNorm emb_layer_norm_after;
+    private protected readonly RobertaLMHead? lm_head;
+#pragma warning restore IDE1006, CS8618
+
+    private protected EsmModel(string name, EsmConfig config, bool withLmHead) : base(name)
+    {
+        config.Validate(name);
+        Config = config;
+        embed_tokens = nn.Embedding(EsmAlphabet.Size, config.Hidden, padding_idx: EsmAlphabet.Pad);
+        layers = new ModuleList<EsmLayer>(Enumerable.Range(0, config.Layers)
+            .Select(_ => new EsmLayer(config, rotary: config.Architecture == EsmArchitecture.Esm2)).ToArray());
+        emb_layer_norm_after = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+        register_module(nameof(embed_tokens), embed_tokens);
+        register_module(nameof(layers), layers);
+        register_module(nameof(emb_layer_norm_after), emb_layer_norm_after);
+        if (withLmHead)
+        {
+            lm_head = new RobertaLMHead(config.Hidden, EsmAlphabet.Size);
+            register_module(nameof(lm_head), lm_head);
+        }
+    }
+
+    /// <summary>Layer-0 states: embedding (plus positions), token-dropout rescaling, pad rows zeroed. [B, T, D].</summary>
+    private protected abstract Tensor Embed(Tensor tokens, Tensor padding);
+
+    /// <summary>
+    /// Runs the model on a padded token batch and keeps only the requested layers.
+    /// </summary>
+    /// <param name="tokens">[B, T] int64 token indices (<see cref="EsmAlphabet"/>), padded with <c>&lt;pad&gt;</c>, on the model's device.</param>
+    /// <param name="layers">Representation layers to return, each in 0..L (0 = embeddings, L = after the final LayerNorm).</param>
+    /// <param name="logits">Also return LM-head logits (needs <see cref="HasLmHead"/>).</param>
+    /// <returns>Hidden states [B, T, D] per requested layer, float32.</returns>
+    /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], or logits are asked for without a head.</exception>
+    public EsmOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
+    {
+        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
+        foreach (var k in layers)
+            if (k < 0 || k > Config.Layers) throw new ArgumentException($"layer {k} is out of range 0..{Config.Layers}.");
+        if (logits && lm_head is null) throw new ArgumentException("logits asked for, but the model was loaded without its LM head.");
+
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
+        var kept = new Dictionary<int, Tensor>();
+        var padding = tokens.eq(EsmAlphabet.Pad);
+        var x = Embed(tokens, padding);
+        if (layers.Contains(0)) kept[0] = x;
+
+        // SDPA takes a boolean mask where true = may attend; fair-esm drops the mask when no
+        // token is padding, and so do we (the fast path without a mask).
+        Tensor? attendMask = padding.any().item<bool>() ? padding.logical_not().unsqueeze(1).unsqueeze(2) : null;
+
+        var blocks = this.layers;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            x = blocks[i].Forward(x, attendMask);
+            if (i + 1 == blocks.Count) x = emb_layer_norm_after.forward(x);
+            if (layers.Contains(i + 1)) kept[i + 1] = x;
+        }
+        Tensor? logitsOut = logits ? lm_head!.Forward(x, embed_tokens.weight!) : null;
+
+        var result = new Dictionary<int, Tensor>();
+        foreach (var (k, t) in kept) result[k] = t.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return new EsmOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Moves the model to <paramref name="device"/> and casts its weights to <paramref name="dtype"/>,
+    /// keeping the rotary <c>inv_freq</c> buffers in float32 (a bfloat16 copy would shift every angle).
+    /// </summary>
+    public EsmModel To(Device device, ScalarType dtype)
+    {
+        this.to(device);
+        foreach (var (_, m) in named_modules())
+            if (m is Linear or LayerNorm or Embedding) m.to(dtype);
+        if (lm_head is not null) lm_head.to(dtype);
+        return this;
+    }
+
+    /// <summary>Dtype of the weights (float32 or bfloat16).</summary>
+    public ScalarType WeightType => embed_tokens.weight!.dtype;
+}
+
+/// <summary>
+/// ESM-2 as fair-esm <c>esm/model/esm2.py</c>: token embedding (scale 1) with the token-dropout
+/// rescaling ×(1−0.15·0.8)/(1−observed mask ratio) (×0.88 when nothing is masked), pad rows
+/// zeroed, rotary attention with each layer's stored <c>inv_freq</c>.
+/// </summary>
+public sealed class Esm2Model : EsmModel
+{
+    /// <summary>Builds an ESM-2 with uninitialised weights (load them with <see cref="EsmCheckpoint"/>).</summary>
+    /// <param name="config">Shape; <see cref="EsmConfig.Architecture"/> must be <see cref="EsmArchitecture.Esm2"/>.</param>
+    /// <param name="withLmHead">Build the LM head (needed for logits only).</param>
+    public Esm2Model(EsmConfig config, bool withLmHead = false) : base(nameof(Esm2Model), config, withLmHead)
+    {
+        if (config.Architecture != EsmArchitecture.Esm2) throw new ArgumentException("config is not ESM-2.", nameof(config));
+    }
+
+    private protected override Tensor Embed(Tensor tokens, Tensor padding)
+    {
+        var x = embed_tokens.forward(tokens);
+        if (Config.TokenDropout) x = TokenDropout.Rescale(x, tokens, padding);
+        return x * padding.logical_not().unsqueeze(-1).to(x.dtype);
+    }
+}
+
+/// <summary>
+/// ESM-1b / ESM-1v as fair-esm <c>esm/model/esm1.py</c> (<c>arch = roberta_large</c>): token
+/// embedding, token-dropout rescaling when the checkpoint's args ask for it, learned positions
+/// (<c>cumsum</c> of non-pad tokens offset by the padding index), optional
+/// <c>emb_layer_norm_before</c>, pad rows zeroed; blocks without rotary embeddings.
+/// At most <see cref="EsmConfig.MaxPositions"/> tokens.
+/// </summary>
+public sealed class Esm1bModel : EsmModel
+{
+#pragma warning disable IDE1006
+    private readonly Embedding embed_positions;
+    private readonly LayerNorm? emb_layer_norm_before;
+#pragma warning restore IDE1006
+
+    /// <summary>Builds an ESM-1b with uninitialised weights (load them with <see cref="EsmCheckpoint"/>).</summary>
+    /// <param name="config">Shape; <see cref="EsmConfig.Architecture"/> must be <see cref="EsmArchitecture.Esm1b"/>.</param>
+    /// <param name="withLmHead">Build the LM head (needed for logits only).</param>
+    public Esm1bModel(EsmConfig config, bool withLmHead = false) : base(nameof(Esm1bModel), config, withLmHead)
+    {
+        if (config.Architecture != EsmArchitecture.Esm1b) throw new ArgumentException("config is not ESM-1b.", nameof(config));
+        // fair-esm's LearnedPositionalEmbedding: max_positions + padding_idx + 1 rows.
+        embed_positions = nn.Embedding(config.MaxPositions + EsmAlphabet.Pad + 1, config.Hidden, padding_idx: EsmAlphabet.Pad);
+        register_module(nameof(embed_positions), embed_positions);
+        if (config.EmbLayerNormBefore)
+        {
+            emb_layer_norm_before = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+            register_module(nameof(emb_layer_norm_before), emb_layer_norm_before);
+        }
+    }
+
+    private protected override Tensor Embed(Tensor tokens, Tensor padding)
+    {
+        if (tokens.shape[1] > Config.MaxPositions)
+            throw new ArgumentException($"{tokens.shape[1]} tokens exceed this model's {Config.MaxPositions} positions.");
+        var x = embed_tokens.forward(tokens);
+        if (Config.TokenDropout) x = TokenDropout.Rescale(x, tokens, padding);
+        var notPad = padding.logical_not().to(ScalarType.Int64);
+        var positions = notPad.cumsum(1) * notPad + EsmAlphabet.Pad;
+        x = x + embed_positions.forward(positions);
+        if (emb_layer_norm_before is not null) x = emb_layer_norm_before.forward(x);
+        return x * padding.logical_not().unsqueeze(-1).to(x.dtype);
+    }
+}
+
+/// <summary>fair-esm's inference-time token-dropout rescaling.</summary>
+internal static class TokenDropout
+{
+    // 15% of tokens masked in training, 80% of those replaced by <mask>.
+    private const double MaskRatioTrain = 0.15 * 0.8;
+
+    /// <summary>Zeroes <c>&lt;mask&gt;</c> rows and scales by (1−0.12)/(1−observed mask ratio per sequence).</summary>
+    public static Tensor Rescale(Tensor x, Tensor tokens, Tensor padding)
+    {
+        var isMask = tokens.eq(EsmAlphabet.Mask);
+        x = x.masked_fill(isMask.unsqueeze(-1), 0.0);
+        var srcLengths = padding.logical_not().sum(-1);
+        var observed = isMask.sum(-1).to(x.dtype) / srcLengths;
+        // Same operation order as fair-esm: x * (1 - r_train) / (1 - r_observed).
+        return x * (1 - MaskRatioTrain) / (1 - observed).unsqueeze(-1).unsqueeze(-1);
+    }
+}
+
+/// <summary>One pre-LayerNorm transformer block (fair-esm <c>TransformerLayer</c>).</summary>
+public sealed class EsmLayer : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly EsmSelfAttention self_attn;
+    private readonly LayerNorm self_attn_layer_norm;
+    private readonly Linear fc1;
+    private readonly Linear fc2;
+    private readonly LayerNorm final_layer_norm;
+#pragma warning restore IDE1006
+
+    internal EsmLayer(EsmConfig config, bool rotary) : base(nameof(EsmLayer))
+    {
+        self_attn = new EsmSelfAttention(config.Hidden, config.Heads, rotary);
+        self_attn_layer_norm = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+        fc1 = nn.Linear(config.Hidden, config.FfnHidden);
+        fc2 = nn.Linear(config.FfnHidden, config.Hidden);
+        final_layer_norm = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+        RegisterComponents();
+    }
+
+    /// <summary>x + attn(LN1(x)), then + fc2(gelu(fc1(LN2(x)))). x: [B, T, D].</summary>
+    internal Tensor Forward(Tensor x, Tensor? attendMask)
+    {
+        x = x + self_attn.Forward(self_attn_layer_norm.forward(x), attendMask);
+        return x + fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(x))));
+    }
+}
+
+/// <summary>Multi-head self-attention with optional rotary embeddings (fair-esm <c>MultiheadAttention</c>).</summary>
+public sealed class EsmSelfAttention : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear out_proj;
+    private readonly RotaryEmbedding? rot_emb;
+#pragma warning restore IDE1006
+    private readonly int heads;
+
+    internal EsmSelfAttention(int hidden, int heads, bool rotary) : base(nameof(EsmSelfAttention))
+    {
+        this.heads = heads;
+        q_proj = nn.Linear(hidden, hidden);
+        k_proj = nn.Linear(hidden, hidden);
+        v_proj = nn.Linear(hidden, hidden);
+        out_proj = nn.Linear(hidden, hidden);
+        if (rotary) rot_emb = new RotaryEmbedding(hidden / heads);
+        RegisterComponents();
+    }
+
+    /// <summary>x: [B, T, D]; attendMask: [B, 1, 1, T] (true = key may be attended) or null. Returns [B, T, D].</summary>
+    internal Tensor Forward(Tensor x, Tensor? attendMask)
+    {
+        long b = x.shape[0], t = x.shape[1], d = x.shape[2];
+        long hd = d / heads;
+        var q = q_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
+        var k = k_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
+        var v = v_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
+        if (rot_emb is not null) (q, k) = rot_emb.Apply(q, k);
+        // Softmax(q·kᵀ/√hd) with padded keys excluded; q·hd^-0.5 as fair-esm's scaling.
+        var attn = F.scaled_dot_product_attention(q, k, v, attendMask, 0.0, false);
+        return out_proj.forward(attn.transpose(1, 2).reshape(b, t, d));
+    }
+}
+
+/// <summary>
+/// Rotary position embeddings, "rotate-half" form with <c>emb = cat(freqs, freqs)</c>, positions
+/// 0..T−1 counted from <c>&lt;cls&gt;</c>. The frequencies are the checkpoint's stored
+/// <c>inv_freq</c> buffer: the released checkpoints hold them rounded through fp16, and
+/// recomputing 1/10000^(2i/d) would shift outputs by up to 2e-3.
+/// </summary>
+public sealed class RotaryEmbedding : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly Tensor inv_freq;
+#pragma warning restore IDE1006
+
+    internal RotaryEmbedding(int headDim) : base(nameof(RotaryEmbedding))
+    {
+        // Placeholder values, always overwritten by the checkpoint's buffer (a missing buffer is a load error).
+        inv_freq = zeros(headDim / 2);
+        register_buffer(nameof(inv_freq), inv_freq);
+    }
+
+    /// <summary>The stored frequencies [head_dim/2], float32.</summary>
+    public Tensor InvFreq => inv_freq;
+
+    /// <summary>Rotates q and k ([B, H, T, hd]) by position.</summary>
+    internal (Tensor Q, Tensor K) Apply(Tensor q, Tensor k)
+    {
+        long t = k.shape[2];
+        var positions = arange(t, ScalarType.Float32, inv_freq.device);
+        var freqs = outer(positions, inv_freq.to(ScalarType.Float32));
+        var emb = cat([freqs, freqs], -1);
+        var cos = emb.cos().to(q.dtype);
+        var sin = emb.sin().to(q.dtype);
+        return (q * cos + RotateHalf(q) * sin, k * cos + RotateHalf(k) * sin);
+    }
+
+    private static Tensor RotateHalf(Tensor x)
+    {
+        var halves = x.chunk(2, -1);
+        return cat([halves[1].neg(), halves[0]], -1);
+    }
+}
+
+/// <summary>fair-esm <c>RobertaLMHead</c>: dense → GELU → LayerNorm → tied decoder (token embedding) + bias.</summary>
+public sealed class RobertaLMHead : nn.Module
+{
+#pragma warning disable IDE1006
+    private readonly Linear dense;
+    private readonly LayerNorm layer_norm;
+    private readonly Parameter bias;
+#pragma warning restore IDE1006
+
+    internal RobertaLMHead(int hidden, int vocab) : base(nameof(RobertaLMHead))
+    {
+        dense = nn.Linear(hidden, hidden);
+        layer_norm = nn.LayerNorm([hidden], EsmConfig.LayerNormEps);
+        bias = new Parameter(zeros(vocab));
+        RegisterComponents();
+    }
+
+    /// <summary>[B, T, D] → logits [B, T, vocab] using the tied <paramref name="embedding"/> [vocab, D].</summary>
+    internal Tensor Forward(Tensor x, Tensor embedding) =>
+        F.linear(layer_norm.forward(F.gelu(dense.forward(x))), embedding, null) + bias;
+}

@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace PlmKit.Regression;
+
+/// <summary>Where the MinMax scaler of the features is fitted.</summary>
+public enum ScalingProtocol
+{
+    /// <summary>
+    /// The study's protocol: <c>MinMaxScaler((0, 1))</c> fitted on all rows before the outer split,
+    /// so test rows influence the scaling of training rows (a mild leak).
+    /// </summary>
+    Paper,
+
+    /// <summary>Leakage-free: the scaler is fitted on each fold's training rows only.</summary>
+    Default,
+}
+
+/// <summary>Labels written with every result row (the study's table columns).</summary>
+/// <param name="Dataset">Dataset name (<c>Dataset</c>).</param>
+/// <param name="Model">Feature source (<c>Model</c>): e.g. <c>esm2_t6_8M</c>, <c>onehot</c>.</param>
+/// <param name="CompressionMethod">Pooling (<c>Compression_method</c>): e.g. <c>mean</c>; empty for baselines.</param>
+/// <param name="Layer">Representation layer (<c>Layer</c>), empty when not applicable.</param>
+public sealed record ResultLabels(string Dataset, string Model, string CompressionMethod, string Layer);
+
+/// <summary>Metrics of one outer fold; column names of the study's result tables in comments.</summary>
+/// <param name="Labels">Dataset / model / compression / layer.</param>
+/// <param name="Fold">1-based outer fold (<c>Fold</c>).</param>
+/// <param name="R2Train">R² on the training rows (<c>R2_score_train</c>).</param>
+/// <param name="MaeTrain">MAE on the training rows (<c>MAE_score_train</c>).</param>
+/// <param name="RmseTrain">RMSE on the training rows (<c>RMSE_score_train</c>).</param>
+/// <param name="R2Test">R² on the test rows (<c>R2_score_test</c>).</param>
+/// <param name="MaeTest">MAE on the test rows (<c>MAE_score_test</c>).</param>
+/// <param name="RmseTest">RMSE on the test rows (<c>RMSE_score_test</c>).</param>
+/// <param name="RhoTrain">Spearman ρ on the training rows, NaN for constant predictions (<c>rho_score_train</c>).</param>
+/// <param name="RhoTest">Spearman ρ on the test rows (<c>rho_score_test</c>).</param>
+/// <param name="NonZeroCoefs">Coefficients ≠ 0 (<c>nun_zero_coefs</c>).</param>
+/// <param name="Alpha">Chosen regularisation (<c>alpha</c>).</param>
+/// <param name="NTrain">Training rows (<c>n_train</c>).</param>
+/// <param name="NTest">Test rows (<c>n_test</c>).</param>
+/// <param name="FitSeconds">Wall time of scaling + fit (<c>fit_seconds</c>).</param>
+/// <param name="SampleSize">Rows the folds were cut from (<c>Sample_size</c>): all rows, or the subsample of a learning curve.</param>
+public sealed record FoldResult(
+    ResultLabels Labels, int Fold,
+    double R2Train, double MaeTrain, double RmseTrain,
+    double R2Test, double MaeTest, double RmseTest,
+    double RhoTrain, double RhoTest, int NonZeroCoefs,
+    double Alpha, int NTrain, int NTest, double FitSeconds, int SampleSize);
+
+/// <summary>One fold's result with the fitted model and its test predictions.</summary>
+/// <param name="Result">Metrics.</param>
+/// <param name="Model">The fitted regressor.</param>
+/// <param name="TestRows">Test rows (indices into the X given to the evaluation), ascending.</param>
+/// <param name="TestPredictions">Predictions for <paramref name="TestRows"/>.</param>
+public sealed record FoldEvaluation(FoldResult Result, IRegressionModel Model, ImmutableArray<int> TestRows, ImmutableArray<double> TestPredictions);
+
+/// <summary>Outer cross-validation of a regressor under a scaling protocol, and learning curves.</summary>
+public static class CrossValidation
+{
+    /// <summary>
+    /// Evaluates <paramref name="regressor"/> on every fold (or the listed 0-based folds).
+    /// </summary>
+    /// <param name="x">Features, n_rows × n_features (unscaled).</param>
+    /// <param name="y">Targets, length n_rows.</param>
+    /// <param name="folds">Outer folds over the n_rows rows.</param>
+    /// <param name="protocol">Where the MinMax scaler is fitted.</param>
+    /// <param name="regressor">Regressor (fitted anew per fold).</param>
+    /// <param name="labels">Labels for the result rows.</param>
+    /// <param name="onlyFolds">0-based folds to run, or null for all.</param>
+    public static IReadOnlyList<FoldEvaluation> Run(Matrix<double> x, IReadOnlyList<double> y, FoldAssignment folds,
+        ScalingProtocol protocol, IRegressor regressor, ResultLabels labels, IEnumerable<int>? onlyFolds = null)
+    {
+        if (x.RowCount != y.Count || folds.FoldOfRow.Length != y.Count)
+            throw new ArgumentException($"X has {x.RowCount} rows, y {y.Count} values and the folds {folds.FoldOfRow.Length} rows.");
+        var paperScaler = protocol == ScalingProtocol.Paper ? MinMaxScaler.Fit(x) : null;
+        var results = new List<FoldEvaluation>();
+        foreach (var k in onlyFolds ?? Enumerable.Range(0, folds.FoldCount))
+        {
+            var train = folds.TrainRows(k);
+            var test = folds.TestRows(k);
+            var clock = Stopwatch.StartNew();
+            var scaler = paperScaler ?? MinMaxScaler.Fit(x, train);
+            var xTrain = scaler.Transform(x, train);
+            var xTest = scaler.Transform(x, test);
+            var yTrain = train.Select(i => y[i]).ToArray();
+            var yTest = test.Select(i => y[i]).ToArray();
+            var model = regressor.Fit(xTrain, yTrain);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var predTrain = model.Predict(xTrain);
+            var predTest = model.Predict(xTest);
+            var result = new FoldResult(labels, k + 1,
+                Metrics.R2(yTrain, predTrain), Metrics.Mae(yTrain, predTrain), Metrics.Rmse(yTrain, predTrain),
+                Metrics.R2(yTest, predTest), Metrics.Mae(yTest, predTest), Metrics.Rmse(yTest, predTest),
+                Metrics.Spearman(yTrain, predTrain), Metrics.Spearman(yTest, predTest), model.NonZeroCount,
+                model.Alpha, train.Length, test.Length, seconds, y.Count);
+            results.Add(new FoldEvaluation(result, model, test.ToImmutableArray(), predTest.ToImmutableArray()));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Learning curve as the study's sampling experiment: for each size s and repeat r, a random
+    /// subsample of s rows (numpy <c>RandomState(seed + r).shuffle</c>, first s rows, kept in
+    /// input order) is evaluated by shuffled K-fold (seed <paramref name="seed"/>); each result
+    /// row carries <c>Sample_size = s</c>.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A size larger than the data or too small for the folds.</exception>
+    public static IReadOnlyList<FoldEvaluation> LearningCurve(Matrix<double> x, IReadOnlyList<double> y, IReadOnlyList<int> sizes,
+        int repeats, int k, uint seed, ScalingProtocol protocol, IRegressor regressor, ResultLabels labels)
+    {
+        if (repeats < 1) throw new ConfigurationException($"repeats must be at least 1, got {repeats}.");
+        var minSize = 2 * k;
+        foreach (var s in sizes)
+            if (s > y.Count || s < minSize)
+                throw new ConfigurationException($"train size {s} is outside [{minSize}, {y.Count}] (needs at least 2 rows per fold, at most all {y.Count} rows).");
+        var results = new List<FoldEvaluation>();
+        foreach (var s in sizes)
+            for (var r = 0; r < repeats; r++)
+            {
+                var perm = Enumerable.Range(0, y.Count).ToArray();
+                new NumpyRandomState(seed + (uint)r).Shuffle(perm);
+                var rows = perm.Take(s).Order().ToArray();
+                var xs = Matrix<double>.Build.Dense(s, x.ColumnCount, (i, j) => x[rows[i], j]);
+                var ys = rows.Select(i => y[i]).ToArray();
+                foreach (var e in Run(xs, ys, OuterFolds.ShuffledKFold(s, k, seed), protocol, regressor, labels))
+                    results.Add(e with { TestRows = e.TestRows.Select(i => rows[i]).ToImmutableArray() });
+            }
+        return results;
+    }
+}

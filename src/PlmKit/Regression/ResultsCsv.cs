@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+
+namespace PlmKit.Regression;
+
+/// <summary>
+/// Writes fold results as a tidy CSV with the study's column names (its R code reads them):
+/// <c>Dataset, Model, Compression_method, Fold, R2_score_train, MAE_score_train,
+/// RMSE_score_train, R2_score_test, MAE_score_test, RMSE_score_test, rho_score_train,
+/// rho_score_test, nun_zero_coefs</c> (the study's spelling), then <c>Layer, alpha, n_train,
+/// n_test, fit_seconds, Sample_size</c>. NaN is written as an empty cell (as pandas does);
+/// numbers round-trip exactly.
+/// </summary>
+public static class ResultsCsv
+{
+    /// <summary>The header columns, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+    [
+        "Dataset", "Model", "Compression_method", "Fold", "R2_score_train", "MAE_score_train", "RMSE_score_train",
+        "R2_score_test", "MAE_score_test", "RMSE_score_test", "rho_score_train", "rho_score_test", "nun_zero_coefs",
+        "Layer", "alpha", "n_train", "n_test", "fit_seconds", "Sample_size",
+    ];
+
+    /// <summary>The CSV text (header + one line per result, '\n' line ends).</summary>
+    public static string Format(IEnumerable<FoldResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.Append(string.Join(',', Columns)).Append('\n');
+        foreach (var r in results)
+        {
+            string[] cells =
+            [
+                Text(r.Labels.Dataset), Text(r.Labels.Model), Text(r.Labels.CompressionMethod), Int(r.Fold),
+                Num(r.R2Train), Num(r.MaeTrain), Num(r.RmseTrain), Num(r.R2Test), Num(r.MaeTest), Num(r.RmseTest),
+                Num(r.RhoTrain), Num(r.RhoTest), Int(r.NonZeroCoefs), Text(r.Labels.Layer), Num(r.Alpha),
+                Int(r.NTrain), Int(r.NTest), Num(r.FitSeconds), Int(r.SampleSize),
+            ];
+            sb.Append(string.Join(',', cells)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes the CSV atomically: to a temporary file beside <paramref name="path"/>, then renamed
+    /// over it, so a failure never leaves a half-written results file.
+    /// </summary>
+    public static void Write(string path, IEnumerable<FoldResult> results) => AtomicFile.WriteAllText(path, Format(results));
+
+    private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static string Num(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Text(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+}
+
+/// <summary>Whole-file writes that either complete or leave the old file untouched.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to a temporary sibling, then renames it onto <paramref name="path"/>.</summary>
+    public static void WriteAllText(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, text, new UTF8Encoding(false));
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

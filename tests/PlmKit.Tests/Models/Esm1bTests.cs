@@ -1,0 +1,51 @@
+using PlmKit.Embeddings;
+using PlmKit.Models;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace PlmKit.Tests.Models;
+
+/// <summary>
+/// ESM-1b / ESM-1v architecture against fair-esm on a random tiny checkpoint (Fixtures/, made by
+/// make_esm1b_fixture.py through fair-esm's own loader and forward).
+/// </summary>
+public class Esm1bTests
+{
+    private static string Fixtures => Path.Combine(SharedData.RepoRoot, "tests", "PlmKit.Tests", "Models", "Fixtures");
+
+    [Fact]
+    public void EveryLayerAndLogitsMatchFairEsm()
+    {
+        var loaded = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt"), withLmHead: true);
+        var model = loaded.Model;
+        Assert.IsType<Esm1bModel>(model);
+        Assert.Equal(new EsmConfig(EsmArchitecture.Esm1b, 2, 32, 4, 128, TokenDropout: true, EmbLayerNormBefore: true, MaxPositions: 126), model.Config);
+        var expected = PyTorchUnpickler.UnpickleStateDict(Path.Combine(Fixtures, "esm1v_t2_32_tiny.expected.pt"));
+        var seqs = Golden.Sequences.Where(s => s.Sequence.Length <= 124).ToList();
+        Assert.Equal(6, seqs.Count);
+
+        using var scope = NewDisposeScope();
+        var tokens = Batching.Tokens(seqs.Select(s => s.Sequence).ToList());
+        using var output = model.Forward(tokens, [0, 1, 2], logits: true);
+        for (int b = 0; b < seqs.Count; b++)
+        {
+            int t = seqs[b].Sequence.Length + 2;
+            var id = seqs[b].Id;
+            Assert.Equal(((Tensor)expected[$"{id}.tokens"]!).data<long>().ToArray(), tokens[b, TensorIndex.Slice(0, t)].data<long>().ToArray());
+            foreach (int k in new[] { 0, 1, 2 })
+                Assert.True(Golden.MaxAbsDiff(output.Representations[k][b, TensorIndex.Slice(0, t)], (Tensor)expected[$"{id}.layer{k}"]!) < Golden.Atol, $"{id} layer {k}");
+            Assert.True(Golden.MaxAbsDiff(output.Logits![b, TensorIndex.Slice(0, t)], (Tensor)expected[$"{id}.logits"]!) < 5e-4f, $"{id} logits");
+        }
+    }
+
+    [Fact]
+    public void LongerThanTheLearnedPositionsIsRefused()
+    {
+        var model = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt")).Model;
+        Assert.Equal(124, model.Config.MaxResidues);
+        using var tokens = Batching.Tokens([new string('A', 125)]);
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, [2]));
+        Assert.Contains("127 tokens exceed this model's 126 positions", e.Message);
+    }
+}
