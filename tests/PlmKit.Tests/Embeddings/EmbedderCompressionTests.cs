@@ -7,8 +7,8 @@ namespace PlmKit.Tests.Embeddings;
 /// End to end: PlmKit's own ESM-2 forward pass (batched as extract.py) pooled on the fly with
 /// every working study compression, against the study's compressions of fair-esm's states.
 /// The states themselves differ by ~2e-6 (thread counts alone move them by ~1e-6), so iDCT
-/// values may cross a quantisation step here; PCA and KernelPCA stay within the golden
-/// README's tolerances (bos/mean/maxPool get pca's 1e-4 instead of 5e-5, still 40x the error seen).
+/// values may cross a quantisation step here; everything else stays within the golden README's
+/// tolerances.
 /// </summary>
 public class EmbedderCompressionTests
 {
@@ -37,7 +37,12 @@ public class EmbedderCompressionTests
                     continue;
                 }
                 // Measured here: pca 2.7e-5, rbf/sigmoid 1.1e-6, mean/bos/maxPool 2.6e-6.
-                double atol = v.Pool switch { "rbf1" or "rbf2" or "sigmoid1" or "sigmoid2" => 1e-5, _ => 1e-4 };
+                double atol = v.Pool switch
+                {
+                    "mean" or "bos" or "maxPool" => 5e-5,
+                    "pca1" or "pca2" or "pca1-2" => 1e-4,
+                    _ => 1e-5,
+                };
                 GoldenCompressions.AssertClose(expected, v.Vector, atol, $"{protein.Id}.{key}");
             }
         Assert.True(flips <= values / 1000, $"{flips} of {values} iDCT values differ by 1");
