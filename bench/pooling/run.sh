@@ -12,3 +12,7 @@ dotnet run -c Release --project bench/pooling/PoolingBench -- --repeat "$repeat"
 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/pooling/study_bench.py --swat "${SWAT_DIR:?set SWAT_DIR}" --inputs "$out" --repeat "$repeat"
 cp "$out/python.json" "$out/python_1thread.json"
 /usr/bin/python3 bench/pooling/study_bench.py --swat "$SWAT_DIR" --inputs "$out" --repeat "$repeat"
+python3 bench/pooling/table.py "$out"
+# Accuracy at D = 1280 against the study's code (the golden tests cover D = 320).
+/usr/bin/python3 bench/pooling/crosscheck_ref.py --swat "$SWAT_DIR" --inputs "$out"
+dotnet run -c Release --project bench/pooling/PoolingBench -- --out "$out" --crosscheck

@@ -1,6 +1,7 @@
 // Times every study compression on one protein's per-residue states (L = 1022) and writes the
 // input matrices so bench/pooling/study_bench.py can time the study's Python code on the same data.
 // Usage: dotnet run -c Release --project bench/pooling/PoolingBench -- [--repeat N] [--out DIR] [--with-15b-width]
+// --crosscheck: no timing; compare with bench/pooling/crosscheck_ref.py's outputs in DIR instead.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -9,12 +10,14 @@ using PlmKit.Embeddings;
 
 int repeat = 5;
 bool with15b = false;
+bool crosscheck = false;
 string outDir = Path.Combine(Path.GetTempPath(), "plmkit-pooling-bench");
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--repeat") repeat = int.Parse(args[++i]);
     else if (args[i] == "--out") outDir = args[++i];
     else if (args[i] == "--with-15b-width") with15b = true;
+    else if (args[i] == "--crosscheck") crosscheck = true;
     else { Console.Error.WriteLine($"unknown argument {args[i]}"); return 2; }
 }
 Directory.CreateDirectory(outDir);
@@ -35,8 +38,30 @@ var inputs = new List<(string Name, float[] Values, int Hidden)>
 // ESM-2 15B's width: the D x D kernel alone is 210 MB; optional because it takes a while.
 if (with15b) inputs.Add(("gaussian_D5120", Gaussian(length * 5120, seed: 3), 5120));
 
+if (crosscheck)
+{
+    // Compare with crosscheck_ref.py's outputs of the study's code on the same inputs.
+    foreach (var (name, values, hidden) in inputs)
+    {
+        var states = new ResidueStates(values, length, hidden, new float[hidden]);
+        foreach (var (label, methods, file) in new[]
+        {
+            ("pca1-2 vs exact PCA", new[] { "pca1-2" }, "pca_exact"),
+            ("rbf1, rbf2 vs study", new[] { "rbf1", "rbf2" }, "rbf"),
+            ("sigmoid1, sigmoid2 vs study", new[] { "sigmoid1", "sigmoid2" }, "sigmoid"),
+        })
+        {
+            var reference = ReadRaw(Path.Combine(outDir, $"{name}.{file}.f32"));
+            var ours = methods.SelectMany(m => Poolings.Create(m).Pool(states)).ToArray();
+            double worst = ours.Select((v, i) => Math.Abs((double)v - reference[i])).Max();
+            Console.WriteLine($"{name,-22} {label,-28} max abs diff {worst:g3} (max |ref| {reference.Max(Math.Abs):g3})");
+        }
+    }
+    return 0;
+}
+
 var results = new List<object>();
-Console.WriteLine($"L = {length}, {repeat} repeats, single thread per protein; cpu = this thread's CPU time (robust on a shared machine)");
+Console.WriteLine($"L = {length}, {repeat} repeats; cpu = the process's CPU time, all threads (robust on a shared machine)");
 Console.WriteLine($"{"input",-22} {"method",-9} {"wall_median",12} {"cpu_median",11} {"cpu_min",8}  (ms)");
 foreach (var (name, values, hidden) in inputs)
 {
@@ -52,11 +77,11 @@ foreach (var (name, values, hidden) in inputs)
         var cpu = new double[repeat];
         for (int r = 0; r < repeat; r++)
         {
-            double cpu0 = ThreadCpuMs();
+            double cpu0 = ProcessCpuMs();
             var sw = Stopwatch.StartNew();
             pooling.Pool(states);
             wall[r] = sw.Elapsed.TotalMilliseconds;
-            cpu[r] = ThreadCpuMs() - cpu0;
+            cpu[r] = ProcessCpuMs() - cpu0;
         }
         Array.Sort(wall);
         Array.Sort(cpu);
@@ -73,10 +98,10 @@ File.WriteAllText(Path.Combine(outDir, "csharp.json"), JsonSerializer.Serialize(
 Console.WriteLine($"inputs and csharp.json written to {outDir}");
 return 0;
 
-// CLOCK_THREAD_CPUTIME_ID (3 on Linux): nanosecond CPU time of the calling thread.
-static double ThreadCpuMs()
+// CLOCK_PROCESS_CPUTIME_ID (2 on Linux): nanosecond CPU time of all the process's threads.
+static double ProcessCpuMs()
 {
-    clock_gettime(3, out var ts);
+    clock_gettime(2, out var ts);
     return ts.Seconds * 1e3 + ts.Nanoseconds / 1e6;
 }
 
@@ -94,6 +119,14 @@ static float[] ReadF32(string path, string key, out int rows)
     var values = new float[(end - begin) / 4];
     for (int i = 0; i < values.Length; i++)
         values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((int)(8 + headerLength + begin + 4 * i), 4));
+    return values;
+}
+
+static float[] ReadRaw(string path)
+{
+    var bytes = File.ReadAllBytes(path);
+    var values = new float[bytes.Length / 4];
+    Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
     return values;
 }
 

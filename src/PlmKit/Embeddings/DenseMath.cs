@@ -12,24 +12,42 @@ namespace PlmKit.Embeddings;
 /// </summary>
 internal static class DenseMath
 {
+    private const long ParallelWork = 1L << 29;
+
+    // Matrix-vector products are memory-bound; threads pay from about ESM-2 3B's width
+    // (D = 2560: a 52 MB kernel) on.
+    private const long ParallelMatrixVector = 1L << 22;
+
     /// <summary>
     /// G = X Xᵀ for row-major X [rows, stride] (stride a multiple of 4, padding zero).
     /// Returns the full symmetric [rows, rows] matrix.
     /// </summary>
     /// <remarks>Register-blocked 4 x 4 dot products with 256-bit fused multiply-adds: each
     /// loaded vector feeds four accumulators, which keeps the loop compute-bound.</remarks>
-    public static double[] Gram(double[] x, int rows, int stride)
+    /// <param name="x">Row-major [rows, stride] matrix.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="stride">Row length in memory, a multiple of 4.</param>
+    /// <param name="parallelWork">rows²·stride from which the block rows run on several threads.</param>
+    public static double[] Gram(double[] x, int rows, int stride, long parallelWork = ParallelWork)
     {
         var g = new double[rows * rows];
         int full = rows / 4 * 4;
-        for (int i = 0; i < full; i += 4)
+        void BlockRow(int block)
         {
+            int i = 4 * block;
             for (int j = i; j < full; j += 4)
                 Block4x4(x, stride, i, j, g, rows);
             for (int j = full; j < rows; j++)
                 for (int a = i; a < i + 4; a++)
                     g[a * rows + j] = Dot(x, stride, a, j);
         }
+        // Every entry is computed by one thread in a fixed order, so threads do not change the
+        // result. Threads from about D = 720 at L = 1022 (D = 320 takes ~3 ms alone); the
+        // embedder pools one protein at a time, so the cores are otherwise idle meanwhile.
+        if ((long)rows * rows * stride >= parallelWork)
+            Parallel.For(0, full / 4, BlockRow);
+        else
+            for (int block = 0; block < full / 4; block++) BlockRow(block);
         for (int i = full; i < rows; i++)
             for (int j = i; j < rows; j++)
                 g[i * rows + j] = Dot(x, stride, i, j);
@@ -91,16 +109,27 @@ internal static class DenseMath
 
     /// <summary>
     /// y[r] = ⟨row r of X, v⟩ for row-major X [y.Length, stride] (v.Length columns used).
-    /// Four rows per pass, so each loaded element of v feeds four fused multiply-adds.
+    /// Four rows per pass, so each loaded element of v feeds four fused multiply-adds; blocks of
+    /// rows on the thread pool from <paramref name="parallelWork"/> matrix elements (each y[r]
+    /// is still summed by one thread in a fixed order, so the result does not depend on it).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void RowDots(double[] x, int stride, ReadOnlySpan<double> v, Span<double> y)
+    public static void RowDots(double[] x, int stride, double[] v, double[] y, long parallelWork = ParallelMatrixVector)
     {
-        int rows = y.Length, cols = v.Length, full = rows / 4 * 4, vectorCols = cols / 4 * 4;
+        const int Block = 64;
+        if ((long)y.Length * v.Length >= parallelWork)
+            Parallel.For(0, (y.Length + Block - 1) / Block, b => RowDots(x, stride, v, y, b * Block, Math.Min(y.Length, (b + 1) * Block)));
+        else
+            RowDots(x, stride, v, y, 0, y.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowDots(double[] x, int stride, double[] v, double[] y, int first, int end)
+    {
+        int cols = v.Length, full = first + (end - first) / 4 * 4, vectorCols = cols / 4 * 4;
         fixed (double* p = x)
         fixed (double* pv = v)
         {
-            for (int r = 0; r < full; r += 4)
+            for (int r = first; r < full; r += 4)
             {
                 double* a0 = p + (long)r * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
                 Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
@@ -120,18 +149,29 @@ internal static class DenseMath
                 y[r] = d0; y[r + 1] = d1; y[r + 2] = d2; y[r + 3] = d3;
             }
         }
-        for (int r = full; r < rows; r++) y[r] = TensorPrimitives.Dot(x.AsSpan(r * stride, cols), v);
+        for (int r = full; r < end; r++) y[r] = TensorPrimitives.Dot(x.AsSpan(r * stride, cols), v);
     }
 
     /// <summary>
     /// t = Σ_r c[r] · (row r of X) for row-major X [c.Length, stride] (t.Length columns used).
-    /// Four rows per pass, so t is loaded and stored once per four rows.
+    /// Four rows per pass, so t is loaded and stored once per four rows; column blocks on the
+    /// thread pool from <paramref name="parallelWork"/> matrix elements (each t[k] is still
+    /// summed by one thread in a fixed order).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void CombineRows(double[] x, int stride, ReadOnlySpan<double> c, Span<double> t)
+    public static void CombineRows(double[] x, int stride, double[] c, double[] t, long parallelWork = ParallelMatrixVector)
     {
-        t.Clear();
-        int rows = c.Length, cols = t.Length, full = rows / 4 * 4, vectorCols = cols / 4 * 4;
+        const int Block = 256;
+        if ((long)c.Length * t.Length >= parallelWork)
+            Parallel.For(0, (t.Length + Block - 1) / Block, b => CombineRows(x, stride, c, t, b * Block, Math.Min(t.Length, (b + 1) * Block)));
+        else
+            CombineRows(x, stride, c, t, 0, t.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void CombineRows(double[] x, int stride, double[] c, double[] t, int first, int end)
+    {
+        Array.Clear(t, first, end - first);
+        int rows = c.Length, full = rows / 4 * 4, vectorEnd = first + (end - first) / 4 * 4;
         fixed (double* p = x)
         fixed (double* pt = t)
         {
@@ -143,7 +183,7 @@ internal static class DenseMath
                 var v1 = Vector256.Create(w1);
                 var v2 = Vector256.Create(w2);
                 var v3 = Vector256.Create(w3);
-                for (int k = 0; k < vectorCols; k += 4)
+                for (int k = first; k < vectorEnd; k += 4)
                 {
                     var acc = Vector256.Load(pt + k);
                     acc = Vector256.FusedMultiplyAdd(Vector256.Load(a0 + k), v0, acc);
@@ -152,12 +192,15 @@ internal static class DenseMath
                     acc = Vector256.FusedMultiplyAdd(Vector256.Load(a3 + k), v3, acc);
                     acc.Store(pt + k);
                 }
-                for (int k = vectorCols; k < cols; k++)
+                for (int k = vectorEnd; k < end; k++)
                     pt[k] += a0[k] * w0 + a1[k] * w1 + a2[k] * w2 + a3[k] * w3;
             }
+            for (int r = full; r < rows; r++)
+            {
+                double* a = p + (long)r * stride;
+                for (int k = first; k < end; k++) pt[k] += a[k] * c[r];
+            }
         }
-        for (int r = full; r < rows; r++)
-            TensorPrimitives.MultiplyAdd(x.AsSpan(r * stride, cols), c[r], t, t);
     }
 
     /// <summary>

@@ -48,15 +48,17 @@ public class CompressionMathTests
         }
     }
 
-    [Fact]
-    public void Gram_matches_a_plain_matrix_product()
+    [Theory]
+    [InlineData(long.MaxValue)] // one thread
+    [InlineData(0L)]            // block rows on the thread pool
+    public void Gram_matches_a_plain_matrix_product(long parallelWork)
     {
         var random = new Random(11);
         int rows = 13, cols = 21, stride = 24; // rows not a multiple of the 4-row block
         var x = new double[rows * stride];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < cols; j++) x[i * stride + j] = random.NextDouble() - 0.5;
-        var g = DenseMath.Gram(x, rows, stride);
+        var g = DenseMath.Gram(x, rows, stride, parallelWork);
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < rows; j++)
             {
@@ -67,22 +69,23 @@ public class CompressionMathTests
     }
 
     [Theory]
-    [InlineData(9, 13, 16)]   // rows and columns not multiples of the 4-wide blocks
-    [InlineData(8, 8, 8)]
-    public void Row_products_match_plain_loops(int rows, int cols, int stride)
+    [InlineData(9, 13, 16, long.MaxValue)]   // rows and columns not multiples of the 4-wide blocks
+    [InlineData(8, 8, 8, long.MaxValue)]
+    [InlineData(203, 517, 520, 0L)]          // several row and column blocks on the thread pool
+    public void Row_products_match_plain_loops(int rows, int cols, int stride, long parallelWork)
     {
         var random = new Random(rows + cols);
         var x = Enumerable.Range(0, rows * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
         var v = Enumerable.Range(0, cols).Select(_ => random.NextDouble() - 0.5).ToArray();
         var c = Enumerable.Range(0, rows).Select(_ => random.NextDouble() - 0.5).ToArray();
         var y = new double[rows];
-        DenseMath.RowDots(x, stride, v, y);
+        DenseMath.RowDots(x, stride, v, y, parallelWork);
         var t = Enumerable.Repeat(99.0, cols).ToArray(); // must be overwritten, not accumulated
-        DenseMath.CombineRows(x, stride, c, t);
+        DenseMath.CombineRows(x, stride, c, t, parallelWork);
         for (int r = 0; r < rows; r++)
-            Assert.Equal(Enumerable.Range(0, cols).Sum(k => x[r * stride + k] * v[k]), y[r], 1e-13);
+            Assert.Equal(Enumerable.Range(0, cols).Sum(k => x[r * stride + k] * v[k]), y[r], 1e-12);
         for (int k = 0; k < cols; k++)
-            Assert.Equal(Enumerable.Range(0, rows).Sum(r => x[r * stride + k] * c[r]), t[k], 1e-13);
+            Assert.Equal(Enumerable.Range(0, rows).Sum(r => x[r * stride + k] * c[r]), t[k], 1e-12);
     }
 
     [Fact]
