@@ -57,11 +57,13 @@ internal static class CoordinateDescent
                 if (normCols[ii] == 0.0) continue;
                 var col = x.Slice(ii * n, n);
                 var wOld = w[ii];
-                if (wOld != 0.0) TensorPrimitives.MultiplyAdd(col, wOld, r, r);
+                // The Cython adds wOld·x to R, takes xᵀR, then subtracts wNew·x. Same numbers with
+                // one pass less: xᵀ(R + wOld·x) = xᵀR + wOld·‖x‖², then R += (wOld − wNew)·x.
                 var tmp = TensorPrimitives.Dot(col, (ReadOnlySpan<double>)r);
+                if (wOld != 0.0) tmp += wOld * normCols[ii];
                 var wNew = Math.Sign(tmp) * Math.Max(Math.Abs(tmp) - l1, 0.0) / normCols[ii];
                 w[ii] = wNew;
-                if (wNew != 0.0) TensorPrimitives.MultiplyAdd(col, -wNew, r, r);
+                if (wNew != wOld) TensorPrimitives.MultiplyAdd(col, wOld - wNew, r, r);
                 dWMax = Math.Max(dWMax, Math.Abs(wNew - wOld));
                 wMax = Math.Max(wMax, Math.Abs(wNew));
             }
