@@ -111,13 +111,13 @@ internal static class CoordinateDescent
             {
                 var qii = q[ii * p + ii];
                 if (qii == 0.0) continue;
-                var row = q.Slice(ii * p, p);
                 var wOld = w[ii];
-                if (wOld != 0.0) TensorPrimitives.MultiplyAdd(row, -wOld, h, h);
-                var tmp = xy[ii] - h[ii];
+                // The Cython subtracts wOld·Q[ii] from H, reads H[ii], then adds wNew·Q[ii]. Same
+                // numbers with one pass: H[ii] − wOld·Q[ii,ii], then H += (wNew − wOld)·Q[ii].
+                var tmp = wOld != 0.0 ? xy[ii] - (h[ii] - wOld * qii) : xy[ii] - h[ii];
                 var wNew = Math.Sign(tmp) * Math.Max(Math.Abs(tmp) - l1, 0.0) / qii;
                 w[ii] = wNew;
-                if (wNew != 0.0) TensorPrimitives.MultiplyAdd(row, wNew, h, h);
+                if (wNew != wOld) TensorPrimitives.MultiplyAdd(q.Slice(ii * p, p), wNew - wOld, h, h);
                 var d = Math.Abs(wNew - wOld);
                 if (d > dWMax) dWMax = d;
                 if (Math.Abs(wNew) > wMax) wMax = Math.Abs(wNew);
