@@ -66,19 +66,31 @@ public static class MultivariateNormal
         if (m == 1) return low;
         var start = Enumerable.Repeat(0.5 * (low + high), m).ToArray();
         var problem = new GenzBretzProblem(correlation, [.. start.Select(v => -v)], start);
-        // The root finder integrates with fixed points; it gets 4 × the budget of one probability
+        // The root finder integrates with fixed points; it gets 2 × the budget of one probability
         // because its answer (the critical value) is the quantity reported, not an intermediate.
-        int perShift = Math.Max(64, 4 * options.MaxPoints / (2 * options.Shifts));
+        int perShift = Math.Max(64, 2 * options.MaxPoints / (2 * options.Shifts));
         double F(double c)
         {
             var b = Enumerable.Repeat(c, m).ToArray();
             var a = b.Select(v => -v).ToArray();
             return problem.Integrate(a, b, options, perShift).Value - probability;
         }
-        double fLow = F(low), fHigh = F(high);
-        if (fLow >= 0) return low;
-        if (fHigh <= 0) return high;
-        return MathNet.Numerics.RootFinding.Brent.FindRoot(F, low, high, 1e-9, 200);
+        // A rough root with an eighth of the points narrows the bracket; the full-accuracy root
+        // finder then needs only a few evaluations.
+        double Rough(double c)
+        {
+            var b = Enumerable.Repeat(c, m).ToArray();
+            return problem.Integrate([.. b.Select(v => -v)], b, options, Math.Max(16, perShift / 8)).Value - probability;
+        }
+        double guess = Rough(low) >= 0 ? low : Rough(high) <= 0 ? high
+            : MathNet.Numerics.RootFinding.Brent.FindRoot(Rough, low, high, 1e-4, 200);
+        double lo = Math.Max(low, guess - 0.02), hi = Math.Min(high, guess + 0.02);
+        double fLow = F(lo), fHigh = F(hi);
+        if (fLow > 0) { lo = low; fLow = F(lo); }
+        if (fHigh < 0) { hi = high; fHigh = F(hi); }
+        if (fLow >= 0) return lo;
+        if (fHigh <= 0) return hi;
+        return MathNet.Numerics.RootFinding.Brent.FindRoot(F, lo, hi, 1e-7, 200);
     }
 
     /// <summary>Standard normal quantile Φ⁻¹(p) (Wichura's AS 241, relative accuracy ~1e-16).</summary>
@@ -271,8 +283,6 @@ public static class MultivariateNormal
                 shifts[s] = new double[dims];
                 for (int j = 0; j < dims; j++) shifts[s][j] = rng.NextDouble();
             }
-            var work = new Workspace(r);
-            var x = new double[dims];
             var means = new double[shifts.Length];
             var counts = new long[shifts.Length];
             int evaluations = 0, n = 0;
@@ -281,21 +291,27 @@ public static class MultivariateNormal
             while (true)
             {
                 // Add points n+1 .. n+perShift of the lattice to every shift (the rules are nested).
-                for (int s = 0; s < shifts.Length; s++)
+                // Shifts are independent, so they run in parallel; each writes only its own slot
+                // and the slots are combined in a fixed order, so results do not depend on threads.
+                int first = n + 1, last = n + perShift;
+                Parallel.For(0, shifts.Length, s =>
                 {
+                    var work = new Workspace(r);
+                    var x = new double[dims];
+                    var shift = shifts[s];
                     double sum = 0;
-                    for (int i = n + 1; i <= n + perShift; i++)
+                    for (int i = first; i <= last; i++)
                     {
                         for (int j = 0; j < dims; j++)
                         {
-                            double u = (i * generator[j] + shifts[s][j]) % 1.0;
+                            double u = (i * generator[j] + shift[j]) % 1.0;
                             x[j] = Math.Abs(2 * u - 1); // baker's transform: periodises the integrand
                         }
                         sum += Integrand(x, a, b, work, flip: false) + Integrand(x, a, b, work, flip: true);
                     }
                     means[s] = (means[s] * counts[s] + sum / 2) / (counts[s] + perShift);
                     counts[s] += perShift;
-                }
+                });
                 n += perShift;
                 evaluations += 2 * perShift * shifts.Length;
                 estimate = means.Average();
