@@ -17,8 +17,13 @@ r <- f <- h <- numeric(repeats)
 for (i in seq_len(repeats)) {
   r[i] <- ms(d <- prep()); f[i] <- ms(m <- suppressMessages(fitit(d))); h[i] <- ms(g <- glhtit(m))
 }
+tr <- min(repeats, 3)
+tukeyit <- function(m) { set.seed(1); g <- glht(m, linfct = mcp(Compression_method = "Tukey")); list(summary(g), confint(g)) }
+cold_tukey <- ms(gt <- tukeyit(m))
+tk <- numeric(tr); for (i in seq_len(tr)) tk[i] <- ms(gt <- tukeyit(m))
 cat(sprintf("lme4,read_csv,%.2f,%.2f,%d\n", cold_read, median(r), repeats))
 cat(sprintf("lme4,fit,%.2f,%.2f,%d\n", cold_fit, median(f), repeats))
 cat(sprintf("lme4,glht_dunnett,%.2f,%.2f,%d\n", cold_glht, median(h), repeats))
-message(sprintf("REML=%.6f bos=%.10f se=%.10f R %s lme4 %s multcomp %s", REMLcrit(m), fixef(m)[2], sqrt(diag(vcov(m)))[2],
+cat(sprintf("lme4,glht_tukey,%.2f,%.2f,%d\n", cold_tukey, median(tk), tr))
+message(sprintf("REML=%.6f bos=%.10f se=%.10f calpha=%.6f tukey_calpha=%.6f R %s lme4 %s multcomp %s", REMLcrit(m), fixef(m)[2], sqrt(diag(vcov(m)))[2], attr(g[[2]]$confint, "calpha"), attr(gt[[2]]$confint, "calpha"),
                 getRversion(), packageVersion("lme4"), packageVersion("multcomp")))

@@ -41,10 +41,18 @@ for (int i = 0; i < repeats; i++)
     fits.Add(Time(() => fit = LinearMixedModel.Fit(table, formula)));
     glht.Add(Time(() => dunnett = MultipleComparisons.Dunnett(fit, "Compression_method")));
 }
+// All 91 pairs (Tukey): singular correlation, Genz–Bretz integration; fewer repeats (slower).
+int tukeyRepeats = Math.Min(repeats, 3);
+ContrastTable tukey = null!;
+double coldTukey = Time(() => tukey = MultipleComparisons.Tukey(fit, "Compression_method"));
+var tukeys = new List<double>();
+for (int i = 0; i < tukeyRepeats; i++)
+    tukeys.Add(Time(() => tukey = MultipleComparisons.Tukey(fit, "Compression_method")));
 Console.WriteLine("tool,step,cold_ms,warm_median_ms,repeats");
 Console.WriteLine($"PlmKit,read_csv,{coldRead:F2},{Median(read):F2},{repeats}");
 Console.WriteLine($"PlmKit,fit,{coldFit:F2},{Median(fits):F2},{repeats}");
 Console.WriteLine($"PlmKit,glht_dunnett,{coldGlht:F2},{Median(glht):F2},{repeats}");
+Console.WriteLine($"PlmKit,glht_tukey,{coldTukey:F2},{Median(tukeys):F2},{tukeyRepeats}");
 Console.Error.WriteLine($"REML={fit.Objective:F6} evaluations={fit.Evaluations} singular={fit.IsSingular} " +
-    $"bos={fit.FixedEffects[1].Estimate:F10} se={fit.FixedEffects[1].StdError:F10} maxPool_p={dunnett["maxPool"].PValue:G6} calpha={dunnett.CriticalValue:F6}");
+    $"bos={fit.FixedEffects[1].Estimate:F10} se={fit.FixedEffects[1].StdError:F10} maxPool_p={dunnett["maxPool"].PValue:G6} calpha={dunnett.CriticalValue:F6} tukey_calpha={tukey.CriticalValue:F6}");
 return 0;
