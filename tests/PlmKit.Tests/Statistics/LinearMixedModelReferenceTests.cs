@@ -72,6 +72,20 @@ public class LinearMixedModelReferenceTests
             Assert.Equal(expectedHolm[c.Name][0], c.PValue, 1e-6);
     }
 
+    [Fact]
+    public void LevelPresentInOneDatasetOnlyIsEstimatedWithTheLargestUncertainty()
+    {
+        // The premise of the "unbalanced" reference case: iDCT1 rows come from a single dataset.
+        var (table, formula, options) = Case("unbalanced");
+        var method = table.Strings("Compression_method");
+        var dataset = table.Strings("Dataset");
+        Assert.Single(Enumerable.Range(0, table.RowCount).Where(i => method[i] == "iDCT1").Select(i => dataset[i]).Distinct());
+        var fit = LinearMixedModel.Fit(table, formula, options);
+        var levels = fit.FixedEffects.Where(e => e.Level is not null).ToList();
+        Assert.Equal("iDCT1", levels.MaxBy(e => e.StdError)!.Level);
+        Assert.True(fit.Converged);
+    }
+
     [Theory]
     [InlineData("dms_models")]
     [InlineData("unbalanced")]
