@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 using PlmKit.Data;
 
@@ -76,17 +77,24 @@ public static class LinearMixedModel
     }
 
     /// <summary>
-    /// The profiled criterion as a function of θ. Holds the cross-products of the design and a
-    /// work buffer; one instance per fit (not thread-safe).
+    /// The profiled criterion as a function of θ. The bordered system
+    /// [ΛᵀZᵀZΛ + I, ΛᵀZᵀX, ΛᵀZᵀy; ·, XᵀX, Xᵀy; ·, ·, yᵀy] (size m = q + p + 1) is stored in three
+    /// parts: the diagonal of the first grouping's block (q1 levels; diagonal because a row is in
+    /// exactly one level), the panel of the r = m − q1 other rows against those q1 columns, and the
+    /// dense lower triangle of the r × r rest. Memory and work are O(r·q1 + r²), not O(m²): a
+    /// grouping with thousands of levels costs little when it is the largest one. One instance
+    /// per fit (not thread-safe).
     /// </summary>
     private sealed class ProfiledDeviance
     {
         private readonly MixedModelDesign _d;
         private readonly bool _reml;
-        private readonly int _q, _p, _m, _q1;
+        private readonly int _q, _p, _q1, _r;
         private readonly int[] _termOf;      // random-effect column -> grouping
-        private readonly double[] _cross;    // (q+p+1)² cross-products of [Z X y]
-        private readonly double[] _work;     // the factorised bordered system
+        private readonly double[] _diag1;    // q1: level counts of the first grouping
+        private readonly double[] _panel;    // r × q1: cross-products of the other rows with the first grouping
+        private readonly double[] _rest;     // r × r (lower): cross-products among the other rows
+        private readonly double[] _panelWork, _restWork, _d1Work;
         private readonly double _yMean;
 
         public ProfiledDeviance(MixedModelDesign d, bool reml)
@@ -96,7 +104,7 @@ public static class LinearMixedModel
             _p = d.P;
             _q = d.GroupLevelCounts.Sum();
             _q1 = d.GroupLevelCounts[0];
-            _m = _q + _p + 1;
+            _r = _q + _p + 1 - _q1;
             _termOf = new int[_q];
             var offset = new int[d.GroupLevelCounts.Length];
             for (int t = 0, c = 0; t < offset.Length; t++)
@@ -106,39 +114,49 @@ public static class LinearMixedModel
             }
             // Centring y only moves the intercept and keeps yᵀy − ‖c‖² free of cancellation.
             _yMean = d.Y.Average();
-            _cross = new double[_m * _m];
-            _work = new double[_m * _m];
-            int n = d.N, p = _p, m = _m, yCol = _q + _p;
-            var cols = new int[d.GroupIndex.Length];
-            for (int i = 0; i < n; i++)
+            int q1 = _q1, r = _r, p = _p;
+            _diag1 = new double[q1];
+            _panel = new double[r * q1];
+            _rest = new double[r * r];
+            _panelWork = new double[r * q1];
+            _restWork = new double[r * r];
+            _d1Work = new double[q1];
+            int xOff = _q - q1, yRow = r - 1;
+            var cols = new int[d.GroupIndex.Length - 1];   // rest indices of the row's other levels
+            for (int i = 0; i < d.N; i++)
             {
                 double yi = d.Y[i] - _yMean;
-                for (int t = 0; t < cols.Length; t++) cols[t] = offset[t] + d.GroupIndex[t][i];
-                // Lower triangle only: row index ≥ column index.
+                int c0 = d.GroupIndex[0][i];
+                for (int t = 1; t < d.GroupIndex.Length; t++) cols[t - 1] = offset[t] - q1 + d.GroupIndex[t][i];
+                _diag1[c0] += 1;
                 for (int a = 0; a < cols.Length; a++)
+                {
+                    _panel[cols[a] * q1 + c0] += 1;
                     for (int b = 0; b <= a; b++)
-                    {
-                        int r = Math.Max(cols[a], cols[b]), c = Math.Min(cols[a], cols[b]);
-                        _cross[r * m + c] += 1;
-                    }
+                        _rest[Math.Max(cols[a], cols[b]) * r + Math.Min(cols[a], cols[b])] += 1;
+                }
                 int xRow = i * p;
                 for (int j = 0; j < p; j++)
                 {
                     double xij = d.X[xRow + j];
                     if (xij == 0) continue;
-                    foreach (int c in cols) _cross[(_q + j) * m + c] += xij;
-                    for (int l = 0; l <= j; l++) _cross[(_q + j) * m + _q + l] += xij * d.X[xRow + l];
-                    _cross[yCol * m + _q + j] += xij * yi;
+                    int row = (xOff + j) * r;
+                    _panel[(xOff + j) * q1 + c0] += xij;
+                    foreach (int c in cols) _rest[row + c] += xij;
+                    for (int l = 0; l <= j; l++) _rest[row + xOff + l] += xij * d.X[xRow + l];
+                    _rest[yRow * r + xOff + j] += xij * yi;
                 }
-                foreach (int c in cols) _cross[yCol * m + c] += yi;
-                _cross[yCol * m + yCol] += yi * yi;
+                _panel[yRow * q1 + c0] += yi;
+                foreach (int c in cols) _rest[yRow * r + c] += yi;
+                _rest[yRow * r + yRow] += yi * yi;
             }
         }
 
         /// <summary>Whether XᵀX is positive definite (full-rank fixed effects).</summary>
         public bool FixedEffectsIdentifiable()
         {
-            var xtx = Matrix<double>.Build.Dense(_p, _p, (i, j) => i >= j ? _cross[(_q + i) * _m + _q + j] : _cross[(_q + j) * _m + _q + i]);
+            int xOff = _q - _q1, r = _r;
+            var xtx = Matrix<double>.Build.Dense(_p, _p, (i, j) => i >= j ? _rest[(xOff + i) * r + xOff + j] : _rest[(xOff + j) * r + xOff + i]);
             // Scale to unit diagonal so the test does not depend on the covariates' units.
             var s = Enumerable.Range(0, _p).Select(i => 1 / Math.Sqrt(xtx[i, i])).ToArray();
             if (s.Any(v => !double.IsFinite(v))) return false;
@@ -157,12 +175,13 @@ public static class LinearMixedModel
 
         private double Criterion(out double pwrss)
         {
-            int m = _m;
+            int r = _r, qRest = _q - _q1;
             double logDetL = 0, logDetRx = 0;
-            for (int i = 0; i < _q; i++) logDetL += 2 * Math.Log(_work[i * m + i]);
-            for (int i = _q; i < _q + _p; i++) logDetRx += 2 * Math.Log(_work[i * m + i]);
-            double r = _work[(m - 1) * m + m - 1];
-            pwrss = r * r;
+            for (int j = 0; j < _q1; j++) logDetL += 2 * Math.Log(_d1Work[j]);
+            for (int i = 0; i < qRest; i++) logDetL += 2 * Math.Log(_restWork[i * r + i]);
+            for (int i = qRest; i < qRest + _p; i++) logDetRx += 2 * Math.Log(_restWork[i * r + i]);
+            double last = _restWork[(r - 1) * r + r - 1];
+            pwrss = last * last;
             int n = _d.N;
             return _reml
                 ? logDetL + logDetRx + (n - _p) * (1 + Math.Log(2 * Math.PI * pwrss / (n - _p)))
@@ -170,46 +189,42 @@ public static class LinearMixedModel
         }
 
         /// <summary>
-        /// Lower Cholesky factor of the bordered system
-        /// [ΛᵀZᵀZΛ + I, ΛᵀZᵀX, ΛᵀZᵀy; ·, XᵀX, Xᵀy; ·, ·, yᵀy] into <see cref="_work"/>: its blocks are
-        /// L_Z, R_ZXᵀ, L_X, the solutions c_u, c_β and, last, √(penalised residual sum of squares).
+        /// Lower Cholesky factor of the bordered system. The first grouping's columns are eliminated
+        /// in closed form (diagonal block), their Schur complement is subtracted from the rest with
+        /// SIMD dot products of panel rows, and the rest is factorised densely. Afterwards the rest
+        /// holds L_Z (other groupings), R_ZXᵀ, L_X, c_u, c_β and, last, √(penalised RSS).
         /// </summary>
         private bool Factorise(double[] theta)
         {
-            int m = _m, q = _q;
-            var w = _work;
-            for (int i = 0; i < m; i++)
+            int q1 = _q1, r = _r, qRest = _q - q1;
+            double t0 = theta[0];
+            var scale = new double[r];
+            for (int i = 0; i < r; i++) scale[i] = i < qRest ? theta[_termOf[q1 + i]] : 1.0;
+            for (int j = 0; j < q1; j++) _d1Work[j] = Math.Sqrt(t0 * t0 * _diag1[j] + 1);
+            var panel = _panelWork;
+            for (int i = 0; i < r; i++)
             {
-                double si = i < q ? theta[_termOf[i]] : 1.0;
-                for (int j = 0; j <= i; j++)
-                {
-                    double sj = j < q ? theta[_termOf[j]] : 1.0;
-                    w[i * m + j] = _cross[i * m + j] * si * sj;
-                }
-                if (i < q) w[i * m + i] += 1.0;
+                double si = scale[i] * t0;
+                int row = i * q1;
+                for (int j = 0; j < q1; j++) panel[row + j] = _panel[row + j] * si / _d1Work[j];
             }
-            // The first grouping's block is diagonal (a row is in exactly one of its levels), so its
-            // columns are eliminated directly: each touches only the rows below the block.
-            for (int j = 0; j < _q1; j++)
+            var w = _restWork;
+            for (int i = 0; i < r; i++)
             {
-                double d = Math.Sqrt(w[j * m + j]);
-                w[j * m + j] = d;
-                for (int i = _q1; i < m; i++) w[i * m + j] /= d;
-                for (int i = _q1; i < m; i++)
+                var pi = new ReadOnlySpan<double>(panel, i * q1, q1);
+                for (int l = 0; l <= i; l++)
                 {
-                    double lij = w[i * m + j];
-                    if (lij == 0) continue;
-                    int row = i * m;
-                    for (int l = _q1; l <= i; l++) w[row + l] -= lij * w[l * m + j];
+                    double v = _rest[i * r + l] * scale[i] * scale[l];
+                    if (i == l && i < qRest) v += 1.0;
+                    w[i * r + l] = v - TensorPrimitives.Dot(pi, new ReadOnlySpan<double>(panel, l * q1, q1));
                 }
             }
-            // Dense Cholesky of the remaining (small) block.
-            for (int j = _q1; j < m; j++)
+            for (int j = 0; j < r; j++)
             {
-                int rowJ = j * m;
+                int rowJ = j * r;
                 double diag = w[rowJ + j];
-                for (int l = _q1; l < j; l++) diag -= w[rowJ + l] * w[rowJ + l];
-                if (j == m - 1)
+                for (int l = 0; l < j; l++) diag -= w[rowJ + l] * w[rowJ + l];
+                if (j == r - 1)
                 {
                     // The penalised residual sum of squares; zero only for an exact fit.
                     w[rowJ + j] = Math.Sqrt(Math.Max(diag, 0));
@@ -218,12 +233,11 @@ public static class LinearMixedModel
                 if (!(diag > 0)) return false;
                 double djj = Math.Sqrt(diag);
                 w[rowJ + j] = djj;
-                for (int i = j + 1; i < m; i++)
+                var lj = new ReadOnlySpan<double>(w, rowJ, j);
+                for (int i = j + 1; i < r; i++)
                 {
-                    int rowI = i * m;
-                    double s = w[rowI + j];
-                    for (int l = _q1; l < j; l++) s -= w[rowI + l] * w[rowJ + l];
-                    w[rowI + j] = s / djj;
+                    int rowI = i * r;
+                    w[rowI + j] = (w[rowI + j] - TensorPrimitives.Dot(new ReadOnlySpan<double>(w, rowI, j), lj)) / djj;
                 }
             }
             return true;
@@ -234,11 +248,11 @@ public static class LinearMixedModel
             if (!Factorise(theta))
                 throw new InputException($"the mixed model for {formula} could not be factorised at its optimum");
             Criterion(out double pwrss);
-            int n = _d.N, p = _p, m = _m, q = _q;
+            int n = _d.N, p = _p, r = _r, xOff = _q - _q1;
             double sigma2 = pwrss / (_reml ? n - p : n);
             // L_X (p × p, lower) and c_β from the factor; β solves L_Xᵀ β = c_β.
-            var lx = Matrix<double>.Build.Dense(p, p, (i, j) => i >= j ? _work[(q + i) * m + q + j] : 0.0);
-            var cb = Vector<double>.Build.Dense(p, j => _work[(m - 1) * m + q + j]);
+            var lx = Matrix<double>.Build.Dense(p, p, (i, j) => i >= j ? _restWork[(xOff + i) * r + xOff + j] : 0.0);
+            var cb = Vector<double>.Build.Dense(p, j => _restWork[(r - 1) * r + xOff + j]);
             var beta = lx.Transpose().Solve(cb);
             beta[0] += _yMean;
             var lxInv = lx.Inverse();

@@ -140,6 +140,14 @@ public static class MultipleComparisons
                 adjusted = new double[m];
                 for (int i = 0; i < m; i++)
                 {
+                    // The single-step p lies between the raw p and the Bonferroni p; when the latter
+                    // is below 1e-9 it is used directly (error < 1e-9, far below the integration's).
+                    double bonferroni = raw[i] * m;
+                    if (bonferroni < 1e-9)
+                    {
+                        adjusted[i] = bonferroni;
+                        continue;
+                    }
                     double t = Math.Abs(z[i]);
                     var upper = Enumerable.Repeat(t, m).ToArray();
                     var prob = MultivariateNormal.Probability(corr, [.. upper.Select(v => -v)], upper, mvn);

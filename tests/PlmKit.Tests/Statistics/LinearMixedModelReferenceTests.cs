@@ -29,8 +29,13 @@ public class LinearMixedModelReferenceTests
         // lme4_reference.R prints REML=-4600.643927 for this fit.
         Assert.Equal(-4600.643927, fit.Objective, 1e-5);
 
+        // Balanced design: the contrasts' correlation is one-factor (all 0.5), integrated exactly;
+        // the Genz–Bretz integration must agree as well.
         var dunnett = MultipleComparisons.Dunnett(fit, "Compression_method");
         AssertContrasts(dunnett, Path.Combine(SharedReference, "dms_compression_glht.csv"));
+        Assert.True(dunnett.IntegrationError <= 1e-11);
+        var integrated = MultipleComparisons.Dunnett(fit, "Compression_method", new ContrastOptions(Mvn: new MvnOptions(ExactWhenPossible: false)));
+        AssertContrasts(integrated, Path.Combine(SharedReference, "dms_compression_glht.csv"));
     }
 
     public static TheoryData<string> Cases => new()
@@ -65,6 +70,20 @@ public class LinearMixedModelReferenceTests
         var expectedHolm = ReferenceFiles.Rows(prefix + "_glht.csv", "p_holm");
         foreach (var c in holm.Contrasts)
             Assert.Equal(expectedHolm[c.Name][0], c.PValue, 1e-6);
+    }
+
+    [Fact]
+    public void LevelPresentInOneDatasetOnlyIsEstimatedWithTheLargestUncertainty()
+    {
+        // The premise of the "unbalanced" reference case: iDCT1 rows come from a single dataset.
+        var (table, formula, options) = Case("unbalanced");
+        var method = table.Strings("Compression_method");
+        var dataset = table.Strings("Dataset");
+        Assert.Single(Enumerable.Range(0, table.RowCount).Where(i => method[i] == "iDCT1").Select(i => dataset[i]).Distinct());
+        var fit = LinearMixedModel.Fit(table, formula, options);
+        var levels = fit.FixedEffects.Where(e => e.Level is not null).ToList();
+        Assert.Equal("iDCT1", levels.MaxBy(e => e.StdError)!.Level);
+        Assert.True(fit.Converged);
     }
 
     [Theory]

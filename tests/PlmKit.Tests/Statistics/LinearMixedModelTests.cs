@@ -89,6 +89,25 @@ public class LinearMixedModelTests
     }
 
     [Fact]
+    public void RowOrderDoesNotChangeTheFit()
+    {
+        var t = TidyTable.Read(Path.Combine(ReferenceFiles.Folder, "unbalanced_input.csv"));
+        var order = Enumerable.Range(0, t.RowCount).OrderBy(i => (i * 7919) % t.RowCount).ToArray();
+        var columns = t.ColumnNames.Select(c => (c, (IReadOnlyList<string>)[.. order.Select(i => t.Strings(c)[i])])).ToArray();
+        var shuffled = TidyTable.FromColumns("shuffled", columns);
+        var formula = MixedModelFormula.OneFactor("R2_score_test", "Compression_method", "mean", "Dataset", "Fold");
+        var a = LinearMixedModel.Fit(t, formula);
+        var b = LinearMixedModel.Fit(shuffled, formula);
+        Assert.Equal(a.Objective, b.Objective, 1e-8);
+        for (int i = 0; i < a.FixedEffects.Count; i++)
+        {
+            Assert.Equal(a.FixedEffects[i].Term, b.FixedEffects[i].Term);
+            Assert.Equal(a.FixedEffects[i].Estimate, b.FixedEffects[i].Estimate, 1e-6);
+            Assert.Equal(a.FixedEffects[i].StdError, b.FixedEffects[i].StdError, 1e-6);
+        }
+    }
+
+    [Fact]
     public void NestedGroupingParsesAsLme4Does()
     {
         var terms = RandomIntercept.Parse("Dataset/Fold");

@@ -6,7 +6,8 @@ namespace PlmKit.Tests.Statistics;
 
 public class MultivariateNormalTests
 {
-    private static readonly MvnOptions Precise = new(MaxPoints: 100_000, AbsoluteError: 1e-5);
+    private static readonly MvnOptions Precise = new(MaxPoints: 100_000, AbsoluteError: 1e-5, ExactWhenPossible: false);
+    private static readonly MvnOptions GenzBretz = new(ExactWhenPossible: false);
 
     private static double[,] Equicorrelated(int m, double rho)
     {
@@ -38,7 +39,7 @@ public class MultivariateNormalTests
         var identity = Equicorrelated(4, 0);
         double[] a = [-1, -2, double.NegativeInfinity, 0.5], b = [1, 0.5, 0.3, 2];
         double expected = Enumerable.Range(0, 4).Aggregate(1.0, (acc, i) => acc * (Normal.CDF(0, 1, b[i]) - Normal.CDF(0, 1, a[i])));
-        Assert.Equal(expected, MultivariateNormal.Probability(identity, a, b).Value, 1e-12);
+        Assert.Equal(expected, MultivariateNormal.Probability(identity, a, b, GenzBretz).Value, 1e-12);
     }
 
     [Theory]
@@ -79,16 +80,42 @@ public class MultivariateNormalTests
     }
 
     [Fact]
+    public void OneFactorCorrelationIsIntegratedExactlyAndAgreesWithGenzBretz()
+    {
+        // R_ij = λ_i λ_j with unequal and negative loadings (Dunnett contrasts in an unbalanced design).
+        double[] lambda = [0.7, 0.5, -0.6, 0.3, 0.65];
+        int m = lambda.Length;
+        var r = new double[m, m];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++)
+                r[i, j] = i == j ? 1 : lambda[i] * lambda[j];
+        double[] a = [-2, -1.5, double.NegativeInfinity, -2.5, -1], b = [2, 1, 1.2, 2.5, double.PositiveInfinity];
+        double expected = Integrate.OnClosedInterval(u => Normal.PDF(0, 1, u) * Enumerable.Range(0, m).Aggregate(1.0, (f, i) =>
+            f * (Normal.CDF(0, 1, (b[i] - lambda[i] * u) / Math.Sqrt(1 - lambda[i] * lambda[i]))
+               - Normal.CDF(0, 1, (a[i] - lambda[i] * u) / Math.Sqrt(1 - lambda[i] * lambda[i])))), -12, 12, 1e-13);
+        var exact = MultivariateNormal.Probability(r, a, b);
+        Assert.Equal(0, exact.Evaluations);
+        Assert.Equal(expected, exact.Value, 1e-10);
+        var integrated = MultivariateNormal.Probability(r, a, b, Precise);
+        Assert.True(integrated.Evaluations > 0);
+        Assert.Equal(expected, integrated.Value, Math.Max(1e-4, integrated.Error));
+        // The exact quantile and the integrated one agree.
+        double c1 = MultivariateNormal.TwoSidedEquicoordinateQuantile(r, 0.95);
+        double c2 = MultivariateNormal.TwoSidedEquicoordinateQuantile(r, 0.95, GenzBretz);
+        Assert.Equal(c1, c2, 2e-3);
+    }
+
+    [Fact]
     public void QuantileOfIndependentBoxIsSidak()
     {
-        double c = MultivariateNormal.TwoSidedEquicoordinateQuantile(Equicorrelated(3, 0), 0.95);
+        double c = MultivariateNormal.TwoSidedEquicoordinateQuantile(Equicorrelated(3, 0), 0.95, GenzBretz);
         Assert.Equal(Normal.InvCDF(0, 1, (1 + Math.Pow(0.95, 1.0 / 3)) / 2), c, 1e-7);
     }
 
     [Fact]
     public void DunnettQuantileSolvesTheOneDimensionalIntegral()
     {
-        double c = MultivariateNormal.TwoSidedEquicoordinateQuantile(Equicorrelated(13, 0.5), 0.95);
+        double c = MultivariateNormal.TwoSidedEquicoordinateQuantile(Equicorrelated(13, 0.5), 0.95, GenzBretz);
         Assert.Equal(0.95, EquicorrelatedBox(13, 0.5, c), 2e-4);
     }
 
@@ -97,9 +124,9 @@ public class MultivariateNormalTests
     {
         var r = Equicorrelated(6, 0.3);
         double[] a = [-1, -1, -1, -1, -1, -1], b = [2, 2, 2, 2, 2, 2];
-        var p1 = MultivariateNormal.Probability(r, a, b);
-        var p2 = MultivariateNormal.Probability(r, a, b);
-        var p3 = MultivariateNormal.Probability(r, a, b, new MvnOptions(Seed: 99));
+        var p1 = MultivariateNormal.Probability(r, a, b, GenzBretz);
+        var p2 = MultivariateNormal.Probability(r, a, b, GenzBretz);
+        var p3 = MultivariateNormal.Probability(r, a, b, GenzBretz with { Seed = 99 });
         Assert.Equal(p1, p2);
         Assert.Equal(p1.Value, p3.Value, 2e-3);
     }

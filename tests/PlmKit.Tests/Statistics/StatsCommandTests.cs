@@ -69,6 +69,37 @@ public sealed class StatsCommandTests : IDisposable
         Assert.Equal(66, TidyTable.Read(prefix + "_contrasts.csv").RowCount);
     }
 
+    [Theory]
+    [InlineData("holm", "p_adj_holm")]
+    [InlineData("bonferroni", "p_adj_bonferroni")]
+    [InlineData("none", "p_unadjusted")]
+    public void NestedRandomEffectsAndOtherAdjustmentsMatchTheirReference(string adjust, string column)
+    {
+        string prefix = Path.Combine(_dir, "nested");
+        var (code, _, err) = Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
+            "--effect", "Compression_method", "--reference", "mean", "--random", "Dataset/Fold", "--adjust", adjust, "--out", prefix);
+        Assert.True(code == 0, err);
+        var vc = TidyTable.Read(prefix + "_varcomp.csv");
+        Assert.Equal(["Dataset:Fold", "Dataset", "Residual"], vc.Strings("grp"));
+        var lme4 = ReferenceFiles.Rows(Path.Combine(ReferenceFiles.Folder, "dms_compression_nested_glht.csv"), "z", "p_holm");
+        var mine = TidyTable.Read(prefix + "_contrasts.csv");
+        var names = mine.Strings("contrast");
+        var z = mine.Numbers("z");
+        var p = mine.Numbers(column);
+        for (int i = 0; i < mine.RowCount; i++)
+        {
+            Assert.Equal(lme4[names[i]][0], z[i], 1e-2);
+            double raw = 2 * MathNet.Numerics.Distributions.Normal.CDF(0, 1, -Math.Abs(z[i]));
+            double expected = adjust switch
+            {
+                "holm" => lme4[names[i]][1],
+                "bonferroni" => Math.Min(1, raw * mine.RowCount),
+                _ => raw,
+            };
+            Assert.Equal(expected, p[i], 1e-6);
+        }
+    }
+
     private string Csv(string name, string text)
     {
         string path = Path.Combine(_dir, name);
