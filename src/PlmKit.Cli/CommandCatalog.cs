@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return Commands.VersionCommand.Create();
         yield return Commands.EmbedCommand.Create();
         yield return Commands.EvaluateCommand.Create();
+        yield return Commands.RunCommand.Create();
         yield return Commands.StoreCommand.Create();
         yield return Commands.SlurmCommand.Create();
     }

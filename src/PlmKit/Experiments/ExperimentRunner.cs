@@ -137,7 +137,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                     foreach (var protocol in config.Protocols)
                         foreach (var size in sizes)
                             yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
-                                regressor, protocol, size, config.Folds, config.Seed, source.LongPolicy, source.Dtype);
+                                regressor, protocol, size, config.Folds, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype);
         }
     }
 
