@@ -18,7 +18,7 @@ internal static class StoreFeatures
             throw new ConfigurationException("--features store:DIR needs --layer and --pool (and --model when the store holds several models).");
         using var store = EmbeddingStore.OpenExisting(dir);
         var group = store.FindGroups(model, [layer.Value], [pool]).Single();
-        var rows = store.Features(group, assay.Ids(), assay.Records.Select(r => r.Sequence).ToList());
+        var rows = CsvDouble.Of(store.Features(group, assay.Ids(), assay.Records.Select(r => r.Sequence).ToList()));
         var x = Matrix<double>.Build.Dense(rows.Length, group.Dimension, (i, j) => rows[i][j]);
         return (x, new ResultLabels(assay.Name, group.ModelName, group.Pooling, group.Layer.ToString(CultureInfo.InvariantCulture)));
     }

@@ -13,7 +13,7 @@ namespace PlmKit.Experiments;
 public sealed class CrossValidationEvaluator : ICellEvaluator
 {
     /// <inheritdoc/>
-    public IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, float[][] features)
+    public IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features)
     {
         var x = Matrix<double>.Build.Dense(features.Length, features[0].Length, (i, j) => features[i][j]);
         var y = assay.Targets();
