@@ -18,7 +18,7 @@ public sealed class StoreCliTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    private static (int Code, string Out, string Err) Invoke(params string[] args)
+    internal static (int Code, string Out, string Err) Invoke(params string[] args)
     {
         var root = new RootCommand();
         foreach (var c in CommandCatalog.All())
@@ -29,7 +29,7 @@ public sealed class StoreCliTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static string[] Embed(string outDir, params string[] extra) =>
+    internal static string[] Embed(string outDir, params string[] extra) =>
         ["embed", "--model", Tiny, "--input", Fasta, "--layers", "all", "--pool", "mean,bos", "--long", "truncate", "--device", "cpu", "--out", outDir, .. extra];
 
     private static Dictionary<string, byte[]> Files(string dir) =>
@@ -122,37 +122,6 @@ public sealed class StoreCliTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 
-    [Theory]
-    [InlineData("store info {0}/nothing", "no embedding store here")]
-    [InlineData("store verify {0}/nothing", "no embedding store here")]
-    [InlineData("store merge {0}/target {0}/nothing", "no embedding store here")]
-    [InlineData("store export {0}/store --out {0}/x --model gpt", "holds no vectors for model gpt")]
-    [InlineData("store export {0}/store --out {0}/x --layers one", "--layers: 'one' is not a layer number")]
-    [InlineData("store export {0}/store --out {0}/x --format xml", "xml")]
-    public void Store_commands_reject_bad_input_with_one_line(string args, string expected)
-    {
-        Assert.Equal(0, Invoke(Embed(_tmp.Sub("out"), "--store", _tmp.Sub("store"))).Code);
-        var (code, stdout, err) = Invoke(string.Format(args, _tmp.Path).Split(' '));
-        Assert.Equal(2, code);
-        Assert.Contains(expected, err);
-        Assert.Single(err.Trim().Split('\n'));
-        Assert.False(Directory.Exists(_tmp.Sub("x")) && Directory.GetFiles(_tmp.Sub("x")).Length > 0, stdout);
-    }
-
-    [Theory]
-    [InlineData("--shard", "1/2", "--shard needs --store")]
-    [InlineData("--store", "{0}/s --shard 2/2", "need N ≥ 1 and 0 ≤ i < N")]
-    [InlineData("--store", "{0}/s --shard x", "is not of the form i/N")]
-    [InlineData("--store", "{0}/s --per-token", "--per-token cannot be combined with --store")]
-    public void Embed_store_options_reject_bad_combinations(string option, string value, string expected)
-    {
-        var extra = new[] { option }.Concat(string.Format(value, _tmp.Path).Split(' ')).ToArray();
-        var (code, _, err) = Invoke(Embed(_tmp.Sub("out"), extra));
-        Assert.Equal(2, code);
-        Assert.Contains(expected, err);
-        Assert.False(Directory.Exists(_tmp.Sub("out")));
-    }
-
     private string SmallAssay()
     {
         var lines = File.ReadLines(Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv")).Take(61);
@@ -213,4 +182,59 @@ public sealed class StoreCliTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("2 cells: 0 computed now, 2 from the cache", stdout);
     }
+}
+
+/// <summary>One store of the tiny model's 12 golden sequences, shared by the bad-input cases (they only read it).</summary>
+public sealed class TinyStoreFixture : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public TinyStoreFixture()
+    {
+        var (code, _, err) = StoreCliTests.Invoke(StoreCliTests.Embed(_dir.Sub("out"), "--store", _dir.Sub("store")));
+        Assert.True(code == 0, err);
+    }
+
+    public string Path => _dir.Path;
+
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>Bad input to the store commands and options: exit code 2, one line, nothing written.</summary>
+public sealed class StoreCliBadInputTests(TinyStoreFixture tiny) : IClassFixture<TinyStoreFixture>, IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Theory]
+    [InlineData("store info {0}/nothing", "no embedding store here")]
+    [InlineData("store verify {0}/nothing", "no embedding store here")]
+    [InlineData("store merge {0}/target {0}/nothing", "no embedding store here")]
+    [InlineData("store export {0}/store --out {0}/x --model gpt", "holds no vectors for model gpt")]
+    [InlineData("store export {0}/store --out {0}/x --layers one", "--layers: 'one' is not a layer number")]
+    [InlineData("store export {0}/store --out {0}/x --format xml", "xml")]
+    public void Store_commands_reject_bad_input_with_one_line(string args, string expected)
+    {
+        var (code, stdout, err) = StoreCliTests.Invoke(string.Format(args.Replace("{0}/store", tiny.Path + "/store"), _tmp.Path).Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(_tmp.Sub("x")) && Directory.GetFiles(_tmp.Sub("x")).Length > 0, stdout);
+    }
+
+    [Theory]
+    [InlineData("--shard", "1/2", "--shard needs --store")]
+    [InlineData("--store", "{0}/s --shard 2/2", "need N ≥ 1 and 0 ≤ i < N")]
+    [InlineData("--store", "{0}/s --shard x", "is not of the form i/N")]
+    [InlineData("--store", "{0}/s --per-token", "--per-token cannot be combined with --store")]
+    public void Embed_store_options_reject_bad_combinations(string option, string value, string expected)
+    {
+        var extra = new[] { option }.Concat(string.Format(value, _tmp.Path).Split(' ')).ToArray();
+        var (code, _, err) = StoreCliTests.Invoke(StoreCliTests.Embed(_tmp.Sub("out"), extra));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(_tmp.Sub("out")));
+    }
+
 }
