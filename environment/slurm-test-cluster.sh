@@ -45,9 +45,11 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! comm
   command -v apt-get >/dev/null || { echo "skip: slurm-wlm/munge are not installed and apt-get is not available"; exit 3; }
   export DEBIAN_FRONTEND=noninteractive
   # Other processes may hold the dpkg lock for a while (parallel installs): wait for it.
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends slurm-wlm munge >"$dir/apt.log" 2>&1 \
-    || { echo "apt-get install slurm-wlm munge failed; see $dir/apt.log" >&2; exit 1; }
+  # No reachable package mirror counts as "apt unavailable": skip, saying why.
+  apt-get -o DPkg::Lock::Timeout=900 update -qq >"$dir/apt.log" 2>&1 \
+    || { echo "skip: apt-get update failed (no package mirror reachable?): $(tail -n 2 "$dir/apt.log" | tr '\n' ' ')"; exit 3; }
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends slurm-wlm munge >>"$dir/apt.log" 2>&1 \
+    || { echo "skip: apt-get install slurm-wlm munge failed: $(tail -n 2 "$dir/apt.log" | tr '\n' ' ')"; exit 3; }
 fi
 
 free_port() { # a TCP port nobody listens on, from a range away from the usual services

@@ -19,7 +19,7 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            stderr.WriteLine($"plmkit: error: {parsed.Errors[0].Message}");
+            stderr.WriteLine($"plmkit: error: {OneLine(parsed.Errors[0].Message)}");
             return UserError;
         }
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };

@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return Commands.PropertiesCommand.Create();
         yield return Commands.EmbedCommand.Create();
         yield return Commands.EvaluateCommand.Create();
+        yield return Commands.RunCommand.Create();
         yield return Commands.SlurmCommand.Create();
         yield return Commands.ReproduceCommand.Create();
     }

@@ -30,14 +30,25 @@ internal static class EmbedCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N].", DefaultValueFactory = _ => "auto" };
         var longPolicy = new Option<string>("--long") { Description = "Sequences over 1022 residues: error, truncate (first 1022, as extract.py) or windows (overlapping, averaged).", DefaultValueFactory = _ => "error" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)." };
+        var store = new Option<string?>("--store") { Description = "Embedding store folder: compute only vectors it lacks, keep every committed batch (see plmkit store)." };
+        var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
+        var commitEvery = new Option<int>("--commit-every") { Description = "With --store: sequences per committed chunk (what a kill can lose; larger chunks batch better).", DefaultValueFactory = _ => 64 };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
         var command = new Command("embed", "Embed proteins with ESM-2 / ESM-1v and pool them per protein.");
-        foreach (var o in new Option[] { model, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken })
+        foreach (var o in new Option[] { model, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken, store, shard, commitEvery })
             command.Options.Add(o);
 
         command.SetAction(parse =>
         {
+            if (parse.GetValue(store) is { } storeDir)
+            {
+                if (parse.GetValue(perToken)) throw new ConfigurationException("--per-token cannot be combined with --store (the store keeps pooled vectors only).");
+                return EmbedStore.Run(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(layers)!, parse.GetValue(pool)!, parse.GetValue(outDir)!,
+                    parse.GetValue(maxTokens), parse.GetValue(dtype)!, parse.GetValue(device)!, parse.GetValue(longPolicy)!, parse.GetValue(threads),
+                    storeDir, parse.GetValue(shard), parse.GetValue(commitEvery), parse.InvocationConfiguration.Output);
+            }
+            if (parse.GetValue(shard) is not null) throw new ConfigurationException("--shard needs --store (each shard fills a store; merge them with plmkit store merge).");
             var request = new EmbedRequest(
                 parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(layers)!, parse.GetValue(pool)!,
                 parse.GetValue(outDir)!, parse.GetValue(maxTokens), parse.GetValue(dtype)!, parse.GetValue(device)!,

@@ -21,9 +21,10 @@ internal static class EvaluateCommand
         var targets = new Option<string?>("--targets") { Description = "Targets CSV (id,target) for --format fasta-csv." };
         var features = new Option<string>("--features")
         {
-            Description = "onehot, composition, a directory of plmkit embed output (layer<k>.<pool>.csv), or a CSV with id + feature columns.",
+            Description = "onehot, composition, a directory of plmkit embed output (layer<k>.<pool>.csv), a CSV with id + feature columns, or store:DIR (an embedding store, with --model, --layer, --pool).",
             Required = true,
         };
+        var storeModel = new Option<string?>("--model") { Description = "With --features store:DIR: the model (name or weights id prefix) to read." };
         var layer = new Option<int?>("--layer") { Description = "Layer k to pick from an embed output directory." };
         var pool = new Option<string?>("--pool") { Description = "Pooling to pick from an embed output directory (e.g. mean)." };
         var protocol = new Option<string>("--protocol")
@@ -45,7 +46,7 @@ internal static class EvaluateCommand
 
         var command = new Command("evaluate", "Cross-validate LassoCV/RidgeCV on an assay's features and write the study's results table.")
         {
-            data, format, targets, features, layer, pool, protocol, folds, bySite, seed, regressor, trainSizes, repeats, output,
+            data, format, targets, features, storeModel, layer, pool, protocol, folds, bySite, seed, regressor, trainSizes, repeats, output,
         };
         command.SetAction(parse =>
         {
@@ -76,7 +77,12 @@ internal static class EvaluateCommand
                 TargetsPath = parse.GetValue(targets),
                 FoldColumn = foldColumn,
             });
-            var (x, labels) = LoadFeatures(parse.GetValue(features)!, parse.GetValue(layer), parse.GetValue(pool), assay);
+            var featureSpec = parse.GetValue(features)!;
+            if (parse.GetValue(storeModel) is not null && !featureSpec.StartsWith("store:", StringComparison.Ordinal))
+                throw new ConfigurationException("--model applies to --features store:DIR only.");
+            var (x, labels) = featureSpec.StartsWith("store:", StringComparison.Ordinal)
+                ? StoreFeatures.Load(featureSpec["store:".Length..], parse.GetValue(storeModel), parse.GetValue(layer), parse.GetValue(pool), assay)
+                : LoadFeatures(featureSpec, parse.GetValue(layer), parse.GetValue(pool), assay);
             var y = assay.Targets();
             var scaling = protocolName == "paper" ? ScalingProtocol.Paper : ScalingProtocol.Default;
             IRegressor model = regressorName == "ridge" ? new RidgeCV() : new LassoCV(LassoCVOptions.Study);

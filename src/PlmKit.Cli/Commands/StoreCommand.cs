@@ -61,7 +61,7 @@ internal static class StoreCommand
         {
             var output = parse.InvocationConfiguration.Output;
             using var store = EmbeddingStore.OpenExisting(parse.GetValue(dir)!);
-            var groups = SelectGroups(store, parse.GetValue(model), ParseLayers(parse.GetValue(layers)), ParseList(parse.GetValue(pools)));
+            var groups = store.FindGroups(parse.GetValue(model), ParseLayers(parse.GetValue(layers)), ParseList(parse.GetValue(pools)));
             var names = store.Names();
             var fmt = parse.GetValue(format) == "parquet" ? ExportFormat.Parquet : ExportFormat.Csv;
             foreach (var g in groups)
@@ -127,22 +127,6 @@ internal static class StoreCommand
             return VerifyFailed;
         });
         return command;
-    }
-
-    private static IReadOnlyList<StoreGroup> SelectGroups(EmbeddingStore store, string? model, int[]? layers, string[]? pools)
-    {
-        var groups = store.Groups().Where(g =>
-            (model is null || g.ModelName == model || g.Model.StartsWith(model, StringComparison.Ordinal))
-            && (layers is null || layers.Contains(g.Layer))
-            && (pools is null || pools.Contains(g.Pooling))).ToList();
-        if (groups.Count == 0)
-            throw new ConfigurationException($"store {store.Directory} holds no vectors for the selected model, layers and pools (see `plmkit store info`)");
-        var variants = groups.Select(g => (g.Model, g.LongPolicy, g.Dtype)).Distinct().ToList();
-        if (variants.Count > 1)
-            throw new ConfigurationException(
-                $"store {store.Directory} holds {variants.Count} models/policies/dtypes for this selection; export one at a time with --model (one of: "
-                + string.Join(", ", groups.Select(g => $"{g.ModelName} [{Short(g.Model)}] {g.LongPolicy} {g.Dtype}").Distinct()) + ")");
-        return groups;
     }
 
     private static string[]? ParseList(string? text) =>

@@ -19,18 +19,19 @@ namespace PlmKit.Experiments;
 /// <param name="TrainSize">Training rows per fold for a learning curve, or null for all.</param>
 /// <param name="Folds">Outer folds K.</param>
 /// <param name="Seed">Seed of folds and subsampling.</param>
+/// <param name="Repeats">Subsamples per training size (learning curves; 1 otherwise).</param>
 /// <param name="LongPolicy">Long-sequence policy of the embeddings.</param>
 /// <param name="Dtype">Dtype of the embeddings.</param>
 public sealed record ExperimentCell(
     string Dataset, string DatasetSha256, string Model, string ModelName, string ModelId, int Layer, string Pool,
-    string Regressor, string Protocol, int? TrainSize, int Folds, int Seed, string LongPolicy, string Dtype)
+    string Regressor, string Protocol, int? TrainSize, int Folds, int Seed, int Repeats, string LongPolicy, string Dtype)
 {
     /// <summary>
     /// SHA-256 over everything that determines the cell's numbers (not the display names), so a
     /// renamed dataset or model reuses its cells and a changed file or setting does not.
     /// </summary>
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor}|{Protocol}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}")));
+        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor}|{Protocol}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}")));
 
     /// <summary>
     /// The unit of sharding: every cell of one dataset and one model goes to the same shard, so

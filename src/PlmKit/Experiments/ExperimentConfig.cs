@@ -40,6 +40,9 @@ public sealed record ExperimentConfig
     /// <summary>Training-set sizes for learning curves; empty = use all training rows.</summary>
     public IReadOnlyList<int> TrainSizes { get; init; } = [];
 
+    /// <summary>Random subsamples per training size (learning curves).</summary>
+    public int Repeats { get; init; } = 1;
+
     /// <summary>Outer folds K.</summary>
     public int Folds { get; init; } = 5;
 
@@ -138,6 +141,7 @@ public sealed record ExperimentConfig
             Need(p is "paper" or "default", $"unknown protocol '{p}' (paper, default)");
         Need(Dtype is "fp32" or "bf16", $"unknown dtype '{Dtype}' (fp32, bf16)");
         Need(Long is "error" or "truncate" or "windows", $"unknown long-sequence policy '{Long}' (error, truncate, windows)");
+        Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
         Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
     }

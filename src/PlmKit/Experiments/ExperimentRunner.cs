@@ -93,10 +93,10 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                     new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All, EmbedBatch)));
 
                 Report($"evaluating {data.Name} with {source.ModelName}");
-                var features = new ConcurrentDictionary<(int, string), Lazy<float[][]>>();
+                var features = new ConcurrentDictionary<(int, string), Lazy<double[][]>>();
                 ForEachParallel(open, cell =>
                 {
-                    var x = features.GetOrAdd((cell.Layer, cell.Pool), k => new Lazy<float[][]>(() => Features(store, source, data, k.Item1, k.Item2))).Value;
+                    var x = features.GetOrAdd((cell.Layer, cell.Pool), k => new Lazy<double[][]>(() => Features(store, source, data, k.Item1, k.Item2))).Value;
                     var watch = Stopwatch.StartNew();
                     var rows = evaluator.Evaluate(cell, data.Assay, x);
                     cache.Put(cell, rows, watch.Elapsed.TotalSeconds);
@@ -137,15 +137,15 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                     foreach (var protocol in config.Protocols)
                         foreach (var size in sizes)
                             yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
-                                regressor, protocol, size, config.Folds, config.Seed, source.LongPolicy, source.Dtype);
+                                regressor, protocol, size, config.Folds, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype);
         }
     }
 
-    private static float[][] Features(EmbeddingStore store, IEmbeddingSource source, LoadedDataset data, int layer, string pool)
+    private static double[][] Features(EmbeddingStore store, IEmbeddingSource source, LoadedDataset data, int layer, string pool)
     {
         var vectors = store.GetGroup(new EmbeddingKey(source.ModelId, layer, pool, source.LongPolicy, source.Dtype, ""));
-        return data.Assay.Records.Select(r => vectors.TryGetValue(SequenceHash.Of(r.Sequence), out var v) ? v
-            : throw new PlmKitException($"store {store.Directory} lacks {source.ModelName} layer {layer} {pool} for {r.Id} after embedding")).ToArray();
+        return CsvDouble.Of(data.Assay.Records.Select(r => vectors.TryGetValue(SequenceHash.Of(r.Sequence), out var v) ? v
+            : throw new PlmKitException($"store {store.Directory} lacks {source.ModelName} layer {layer} {pool} for {r.Id} after embedding")).ToArray());
     }
 
     private void ForEachParallel(List<ExperimentCell> cells, Action<ExperimentCell> body)

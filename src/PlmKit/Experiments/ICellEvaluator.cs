@@ -7,9 +7,10 @@ public interface ICellEvaluator
 {
     /// <summary>
     /// Runs the cell's outer cross-validation. <paramref name="features"/>[i] is the vector of
-    /// <paramref name="assay"/>.Records[i] (n × D, float32). Returns one row per outer fold (per
+    /// <paramref name="assay"/>.Records[i] (n × D, float64 as read from embed CSVs, see
+    /// <see cref="Embeddings.Store.CsvDouble"/>). Returns one row per outer fold (per
     /// repeat for learning curves). Must be deterministic given the cell's seed and thread-safe:
     /// cells are evaluated in parallel.
     /// </summary>
-    IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, float[][] features);
+    IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features);
 }

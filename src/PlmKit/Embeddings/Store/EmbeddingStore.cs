@@ -255,6 +255,51 @@ public sealed class EmbeddingStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The stored groups matching a model (name or weights-id prefix; null = any), layers and pools
+    /// (null = any), checked to belong to one model, policy and dtype.
+    /// </summary>
+    /// <exception cref="ConfigurationException">Nothing matches, or several models/policies/dtypes do (the message lists them).</exception>
+    public IReadOnlyList<StoreGroup> FindGroups(string? model, IReadOnlyCollection<int>? layers, IReadOnlyCollection<string>? pools)
+    {
+        var groups = Groups().Where(g =>
+            (model is null || g.ModelName == model || g.Model.StartsWith(model, StringComparison.Ordinal))
+            && (layers is null || layers.Contains(g.Layer))
+            && (pools is null || pools.Contains(g.Pooling))).ToList();
+        if (groups.Count == 0)
+            throw new ConfigurationException($"store {Directory} holds no vectors for model {model ?? "(any)"}, layer(s) {(layers is null ? "(any)" : string.Join(",", layers))}, pool(s) {(pools is null ? "(any)" : string.Join(",", pools))} (see `plmkit store info {Directory}`)");
+        var variants = groups.Select(g => (g.Model, g.LongPolicy, g.Dtype)).Distinct().ToList();
+        if (variants.Count > 1)
+            throw new ConfigurationException(
+                $"store {Directory} holds {variants.Count} models/policies/dtypes for this selection; name one with --model (one of: "
+                + string.Join(", ", groups.Select(g => $"{g.ModelName} [{g.Model[..Math.Min(12, g.Model.Length)]}] {g.LongPolicy} {g.Dtype}").Distinct()) + ")");
+        return groups;
+    }
+
+    /// <summary>
+    /// Feature rows for <paramref name="ids"/>/<paramref name="sequences"/> (same length, in that order)
+    /// from one group: result[i] is the vector of sequences[i].
+    /// </summary>
+    /// <exception cref="InputException">A sequence has no vector in the group (the message names the first few ids).</exception>
+    public float[][] Features(StoreGroup group, IReadOnlyList<string> ids, IReadOnlyList<string> sequences)
+    {
+        var vectors = GetGroup(new EmbeddingKey(group.Model, group.Layer, group.Pooling, group.LongPolicy, group.Dtype, ""));
+        var rows = new float[sequences.Count][];
+        var missing = new List<string>();
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            if (vectors.TryGetValue(SequenceHash.Of(sequences[i]), out var v))
+                rows[i] = v;
+            else
+                missing.Add(ids[i]);
+        }
+        if (missing.Count > 0)
+            throw new InputException(DatabasePath, null,
+                $"{missing.Count} of {sequences.Count} sequences have no {group.ModelName} layer {group.Layer} {group.Pooling} vector "
+                + $"({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}); embed them first with plmkit embed --store {Directory}");
+        return rows;
+    }
+
     /// <summary>Total number of stored vectors.</summary>
     public long Count()
     {

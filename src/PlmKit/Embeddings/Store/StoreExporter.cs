@@ -8,10 +8,10 @@ namespace PlmKit.Embeddings.Store;
 /// <summary>Output format of <see cref="StoreExporter"/>.</summary>
 public enum ExportFormat
 {
-    /// <summary><c>layer&lt;k&gt;.&lt;pool&gt;.csv</c>: header <c>id,0,1,…</c>, one row per id, as <c>plmkit embed</c> writes.</summary>
+    /// <summary><c>layer&lt;k&gt;.&lt;pool&gt;.csv</c>: header <c>id,c0,c1,…</c>, one row per id, as <c>plmkit embed</c> writes.</summary>
     Csv,
 
-    /// <summary><c>layer&lt;k&gt;.&lt;pool&gt;.parquet</c>: column <c>id</c> (string), then float columns <c>0</c>, <c>1</c>, …</summary>
+    /// <summary><c>layer&lt;k&gt;.&lt;pool&gt;.parquet</c>: column <c>id</c> (string), then float columns <c>c0</c>, <c>c1</c>, …</summary>
     Parquet,
 }
 
@@ -61,14 +61,14 @@ public static class StoreExporter
         return new ExportedFile(path, rows.Count, dim, without);
     }
 
-    /// <summary>Writes <c>id,0,1,…</c> rows with shortest round-trip float formatting.</summary>
+    /// <summary>Writes <c>id,c0,c1,…</c> rows with shortest round-trip float formatting.</summary>
     public static void WriteCsv(string path, IReadOnlyList<(string Id, float[] Vector)> rows, int dim)
     {
         using var w = new StreamWriter(path, false, new UTF8Encoding(false));
         var line = new StringBuilder();
         line.Append("id");
         for (int j = 0; j < dim; j++)
-            line.Append(',').Append(j.ToString(CultureInfo.InvariantCulture));
+            line.Append(",c").Append(j.ToString(CultureInfo.InvariantCulture));
         w.Write(line.Append('\n'));
         foreach (var (id, v) in rows)
         {
@@ -86,7 +86,7 @@ public static class StoreExporter
     {
         var idField = new DataField<string>("id");
         var fields = new List<Field> { idField };
-        var components = Enumerable.Range(0, dim).Select(j => new DataField<float>(j.ToString(CultureInfo.InvariantCulture))).ToArray();
+        var components = Enumerable.Range(0, dim).Select(j => new DataField<float>("c" + j.ToString(CultureInfo.InvariantCulture))).ToArray();
         fields.AddRange(components);
         await using var stream = File.Create(path);
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream);

@@ -4,20 +4,26 @@ namespace PlmKit.Embeddings.Store;
 
 /// <summary>What <see cref="StoredEmbedder.Run"/> did.</summary>
 /// <param name="Sequences">Distinct sequences in this run's shard.</param>
-/// <param name="Reused">Of those, sequences whose every requested vector was already stored.</param>
-/// <param name="Computed">Sequences embedded now (each committed in its batch's transaction).</param>
+/// <param name="Reused">Of those, sequences in chunks whose every requested vector was already stored.</param>
+/// <param name="Computed">Sequences embedded now (whole chunks, each committed in one transaction).</param>
 /// <param name="VectorsAdded">Vectors newly stored (fewer than computed·layers·pools when another process stored some first).</param>
 public sealed record StoredEmbedReport(int Sequences, int Reused, int Computed, long VectorsAdded);
 
 /// <summary>
 /// Puts an <see cref="EmbeddingStore"/> in front of an <see cref="IEmbeddingSource"/>: records the
-/// ids, finds the sequences with a missing vector, embeds only those in batches (longest first,
-/// as fair-esm's extract.py orders work) and commits each batch in one transaction. Killed at
-/// any moment and run again, it computes only what was not committed.
+/// ids, embeds the chunks of sequences that have a missing vector and commits each chunk in one
+/// transaction. Killed at any moment and run again, it computes only what was not committed.
 /// </summary>
+/// <remarks>
+/// A forward pass's floating-point results depend (in the last bits) on which sequences share its
+/// batch. So that a resumed run, or a run split into shards, gives bit for bit the vectors of one
+/// uninterrupted run, the chunks are fixed by the input alone: the distinct sequences are spread
+/// over K = ⌈n / chunk size⌉ chunks by a stable hash of each sequence, chunk c belongs to shard
+/// c mod N, and a chunk is always embedded whole (sequences longest first, as extract.py orders them).
+/// </remarks>
 public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source)
 {
-    /// <summary>Called after each committed batch with (sequences done in this run, sequences to do).</summary>
+    /// <summary>Called after each committed chunk with (sequences done in this run, sequences to do).</summary>
     public Action<int, int>? Progress { get; init; }
 
     /// <summary>The key of one vector of this source.</summary>
@@ -26,49 +32,56 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
 
     /// <summary>
     /// Makes sure the store holds every (sequence, layer, pool) vector of <paramref name="items"/>
-    /// whose sequence falls in <paramref name="shard"/> (all ids are recorded, whatever the shard, so
+    /// whose chunk falls in <paramref name="shard"/> (all ids are recorded, whatever the shard, so
     /// merged shard stores export in input order).
     /// </summary>
     /// <param name="items">(id, sequence) in input order.</param>
     /// <param name="layers">Layers wanted.</param>
     /// <param name="pools">Pooling methods wanted.</param>
-    /// <param name="shard">Part of the work this process does (by sequence hash).</param>
-    /// <param name="batchSequences">Sequences per committed batch (≥ 1).</param>
+    /// <param name="shard">Part of the work this process does.</param>
+    /// <param name="chunkSequences">Mean sequences per chunk, the unit of computing and committing (≥ 1).</param>
     public StoredEmbedReport Run(IReadOnlyList<(string Id, string Sequence)> items, IReadOnlyList<int> layers,
-        IReadOnlyList<string> pools, Experiments.Shard shard, int batchSequences = 32)
+        IReadOnlyList<string> pools, Experiments.Shard shard, int chunkSequences = 32)
     {
-        if (batchSequences < 1)
-            throw new ConfigurationException($"batch size must be at least 1 (got {batchSequences})");
+        if (chunkSequences < 1)
+            throw new ConfigurationException($"chunk size must be at least 1 (got {chunkSequences})");
         if (layers.Count == 0 || pools.Count == 0)
             throw new ConfigurationException("need at least one layer and one pooling method");
         var hashed = items.Select(i => (i.Id, i.Sequence, Sha: SequenceHash.Of(i.Sequence))).ToList();
         store.PutNames(hashed.Select(h => new SequenceName(h.Id, h.Sha)));
 
-        var distinct = hashed.DistinctBy(h => h.Sha).Where(h => shard.Contains(h.Sha)).ToList();
-        var keys = distinct.SelectMany(h => layers.SelectMany(l => pools.Select(p => Key(l, p, h.Sha))));
+        var distinct = hashed.DistinctBy(h => h.Sha).ToList();
+        int chunkCount = Math.Max(1, (distinct.Count + chunkSequences - 1) / chunkSequences);
+        var chunks = distinct
+            .GroupBy(h => Experiments.Shard.Of(h.Sha, chunkCount))
+            .Where(g => g.Key % shard.Count == shard.Index)
+            .OrderBy(g => g.Key)
+            .Select(g => g.OrderByDescending(h => h.Sequence.Length).ThenBy(h => h.Sha, StringComparer.Ordinal).ToList())
+            .ToList();
+        var keys = chunks.SelectMany(c => c).SelectMany(h => layers.SelectMany(l => pools.Select(p => Key(l, p, h.Sha))));
         var missingShas = store.Missing(keys).Select(k => k.SequenceSha256).ToHashSet(StringComparer.Ordinal);
-        var todo = distinct.Where(h => missingShas.Contains(h.Sha))
-            .OrderByDescending(h => h.Sequence.Length).ThenBy(h => h.Sha, StringComparer.Ordinal).ToList();
+        var todo = chunks.Where(c => c.Any(h => missingShas.Contains(h.Sha))).ToList();
+        int mine = chunks.Sum(c => c.Count), toCompute = todo.Sum(c => c.Count), done = 0;
 
         long added = 0;
-        for (int start = 0; start < todo.Count; start += batchSequences)
+        foreach (var chunk in todo)
         {
-            var batch = todo.GetRange(start, Math.Min(batchSequences, todo.Count - start));
             var clock = Stopwatch.StartNew();
-            var vectors = source.Embed(batch.Select(b => b.Sequence).ToList(), layers, pools);
+            var vectors = source.Embed(chunk.Select(b => b.Sequence).ToList(), layers, pools);
             double seconds = clock.Elapsed.TotalSeconds;
-            if (vectors.Count != batch.Count || vectors.Any(v => v.Length != layers.Count * pools.Count))
-                throw new PlmKitException($"embedding source {source.ModelName} returned {vectors.Count} results for {batch.Count} sequences");
+            if (vectors.Count != chunk.Count || vectors.Any(v => v.Length != layers.Count * pools.Count))
+                throw new PlmKitException($"embedding source {source.ModelName} returned {vectors.Count} results for {chunk.Count} sequences");
             var provenance = new EmbeddingProvenance(EmbeddingStore.PlmKitVersion, source.Device,
-                seconds / batch.Count, DateTime.UtcNow, source.ModelName);
-            var rows = new List<StoredEmbedding>(batch.Count * layers.Count * pools.Count);
-            for (int s = 0; s < batch.Count; s++)
+                seconds / chunk.Count, DateTime.UtcNow, source.ModelName);
+            var rows = new List<StoredEmbedding>(chunk.Count * layers.Count * pools.Count);
+            for (int s = 0; s < chunk.Count; s++)
                 for (int l = 0; l < layers.Count; l++)
                     for (int p = 0; p < pools.Count; p++)
-                        rows.Add(new StoredEmbedding(Key(layers[l], pools[p], batch[s].Sha), vectors[s][l * pools.Count + p], provenance));
+                        rows.Add(new StoredEmbedding(Key(layers[l], pools[p], chunk[s].Sha), vectors[s][l * pools.Count + p], provenance));
             added += store.Put(rows);
-            Progress?.Invoke(start + batch.Count, todo.Count);
+            done += chunk.Count;
+            Progress?.Invoke(done, toCompute);
         }
-        return new StoredEmbedReport(distinct.Count, distinct.Count - todo.Count, todo.Count, added);
+        return new StoredEmbedReport(mine, mine - toCompute, toCompute, added);
     }
 }

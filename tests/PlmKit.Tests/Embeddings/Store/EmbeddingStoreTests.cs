@@ -151,7 +151,7 @@ public class EmbeddingStoreTests
         Assert.Equal(Path.Combine(tmp.Sub("out"), "layer2.mean.csv"), csv.Path);
         Assert.Equal((3, 5, 1), (csv.Rows, csv.Dimension, csv.IdsWithoutVector));
         var lines = File.ReadAllLines(csv.Path);
-        Assert.Equal("id,0,1,2,3,4", lines[0]);
+        Assert.Equal("id,c0,c1,c2,c3,c4", lines[0]);
         Assert.StartsWith("\"b,1\",", lines[1]);
         Assert.StartsWith("a,", lines[2]);
         Assert.StartsWith("dup-of-a,", lines[3]);
@@ -162,7 +162,7 @@ public class EmbeddingStoreTests
         Assert.EndsWith("layer2.mean.parquet", pq.Path);
         await using var reader = await ParquetReader.CreateAsync(pq.Path);
         var fields = reader.Schema.GetDataFields();
-        Assert.Equal(["id", "0", "1", "2", "3", "4"], fields.Select(f => f.Name));
+        Assert.Equal(["id", "c0", "c1", "c2", "c3", "c4"], fields.Select(f => f.Name));
         using var group = reader.OpenRowGroupReader(0);
         var ids = new string?[3];
         await group.ReadAsync(fields[0], ids.AsMemory());
