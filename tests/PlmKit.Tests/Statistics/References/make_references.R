@@ -71,3 +71,12 @@ only <- dms[dms$Dataset == levels(dms$Dataset)[1] & dms$Compression_method == "i
 sub <- droplevels(rbind(sub, only))
 write.csv(sub[, c("Dataset", "Fold", "Compression_method", "R2_score_test")], file.path(out, "unbalanced_input.csv"), row.names = FALSE)
 fit_case("unbalanced", sub, "Compression_method", "mean", c("Dataset", "Fold"), tukey = TRUE)
+
+# Score against dataset size, as the study plots it: ESM-2 650M's mean R² per dataset on log10(size).
+esm650 <- mm[mm$Model == "esm2" & mm$ModelSize == "650M", ]
+pts <- aggregate(cbind(R2_score_test, dataset_size) ~ Dataset, data = esm650, FUN = mean)
+lf <- summary(lm(R2_score_test ~ log10(dataset_size), data = pts))
+write.csv(data.frame(n = nrow(pts), intercept = lf$coefficients[1, 1], slope = lf$coefficients[2, 1],
+                     intercept_se = lf$coefficients[1, 2], slope_se = lf$coefficients[2, 2],
+                     r_squared = lf$r.squared, slope_p = lf$coefficients[2, 4]),
+          file.path(out, "size_regression.csv"), row.names = FALSE)

@@ -1,0 +1,52 @@
+namespace PlmKit.Embeddings.Store;
+
+/// <summary>
+/// Anything that turns sequences into pooled vectors: the ESM-2 embedder, or a test double.
+/// <see cref="StoredEmbedder"/> puts a store in front of it so only missing vectors are computed.
+/// </summary>
+public interface IEmbeddingSource
+{
+    /// <summary>Weights identity for keys: SHA-256 of the weights or a hub revision (<see cref="EmbeddingKey.Model"/>).</summary>
+    string ModelId { get; }
+
+    /// <summary>Human-readable model name (zoo name or folder) for listings.</summary>
+    string ModelName { get; }
+
+    /// <summary>Number of transformer layers L (valid layers are 0 … L; negative requests count back from L).</summary>
+    int LayerCount { get; }
+
+    /// <summary>Long-sequence policy the source applies (<c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
+    string LongPolicy { get; }
+
+    /// <summary>Compute dtype (<c>fp32</c>, <c>bf16</c>).</summary>
+    string Dtype { get; }
+
+    /// <summary>Device the source computes on, for provenance (<c>cpu</c>, <c>cuda:0</c>).</summary>
+    string Device { get; }
+
+    /// <summary>
+    /// Embeds <paramref name="sequences"/> and pools them. Result[s][l·P + p] is the vector of
+    /// sequence s at layer <paramref name="layers"/>[l] pooled with <paramref name="pools"/>[p]
+    /// (P = pools.Count). A sequence's vectors must not depend on which other sequences share its
+    /// call, so resumed runs give the same vectors as uninterrupted ones.
+    /// </summary>
+    IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools);
+}
+
+/// <summary>How an experiment asks for embeddings: dtype, long-sequence policy and device.</summary>
+/// <param name="Dtype"><c>fp32</c> or <c>bf16</c>.</param>
+/// <param name="LongPolicy"><c>error</c>, <c>truncate</c> or <c>windows</c>.</param>
+/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
+public sealed record EmbedSettings(string Dtype, string LongPolicy, string Device);
+
+/// <summary>Opens models by name (zoo name, folder, checkpoint) as embedding sources.</summary>
+public interface IEmbeddingSourceFactory
+{
+    /// <summary>
+    /// Opens <paramref name="model"/>. Implementations should defer loading weights to the first
+    /// <see cref="IEmbeddingSource.Embed"/>, so a fully cached re-run never loads them. A source that is
+    /// <see cref="IDisposable"/> is disposed by the caller when done.
+    /// </summary>
+    /// <exception cref="ModelLoadException">The model cannot be found or identified.</exception>
+    IEmbeddingSource Open(string model, EmbedSettings settings);
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PlmKit.Experiments;
+
+/// <summary>One dataset of an experiment.</summary>
+/// <param name="Path">Assay file (relative paths are resolved against the experiment file's folder).</param>
+/// <param name="Format">Reader format (<c>auto</c>, <c>swat</c>, <c>proteingym</c>, <c>fasta-csv</c>, <c>csv</c>).</param>
+/// <param name="Name">Dataset name for the results (default: from the file).</param>
+/// <param name="Targets">For <c>fasta-csv</c>: the targets CSV (<c>id,target</c>), relative like <paramref name="Path"/>.</param>
+public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null);
+
+/// <summary>
+/// An experiment grid: datasets × models × layers × pools × regressors × protocols (× train sizes),
+/// read from JSON (or TOML). Every combination is one cell of the results.
+/// </summary>
+public sealed record ExperimentConfig
+{
+    /// <summary>Experiment name (used in the manifest).</summary>
+    public string Name { get; init; } = "experiment";
+
+    /// <summary>Datasets to evaluate on.</summary>
+    public IReadOnlyList<DatasetSpec> Datasets { get; init; } = [];
+
+    /// <summary>Models: zoo names, Hugging Face folders or fair-esm <c>.pt</c> files.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Layers (0 = embedding layer); negative values count from the last (−1 = last layer).</summary>
+    public IReadOnlyList<int> Layers { get; init; } = [-1];
+
+    /// <summary>Pooling (compression) methods, the study's names.</summary>
+    public IReadOnlyList<string> Pools { get; init; } = ["mean"];
+
+    /// <summary>Regressors (<c>lasso</c>, <c>ridge</c>).</summary>
+    public IReadOnlyList<string> Regressors { get; init; } = ["lasso"];
+
+    /// <summary>Evaluation protocols (<c>paper</c>, <c>default</c>).</summary>
+    public IReadOnlyList<string> Protocols { get; init; } = ["default"];
+
+    /// <summary>Training-set sizes for learning curves; empty = use all training rows.</summary>
+    public IReadOnlyList<int> TrainSizes { get; init; } = [];
+
+    /// <summary>Outer folds K.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Seed of the outer folds and subsampling.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Compute dtype of the embedder (<c>fp32</c>, <c>bf16</c>).</summary>
+    public string Dtype { get; init; } = "fp32";
+
+    /// <summary>Long-sequence policy (<c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
+    public string Long { get; init; } = "truncate";
+
+    /// <summary>Device (<c>auto</c>, <c>cpu</c>, <c>cuda</c>).</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Store directory (embeddings and the cell cache); relative to the experiment file.</summary>
+    public string Store { get; init; } = "store";
+
+    /// <summary>Output directory (results table, manifest); relative to the experiment file.</summary>
+    public string Out { get; init; } = "results";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+    };
+
+    /// <summary>The config as indented JSON (for the manifest).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>
+    /// Reads an experiment file (<c>.json</c>, or <c>.toml</c> with the same keys), resolves its
+    /// relative paths against the file's folder and checks it.
+    /// </summary>
+    /// <exception cref="InputException">Unreadable or malformed file, unknown key, bad value.</exception>
+    public static ExperimentConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException(path, null, "experiment file not found");
+        string text = File.ReadAllText(path);
+        ExperimentConfig? config;
+        try
+        {
+            if (path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase))
+                text = TomlToJson(path, text);
+            config = JsonSerializer.Deserialize<ExperimentConfig>(text, Json);
+        }
+        catch (JsonException e)
+        {
+            int? line = e.LineNumber is long l ? (int)l + 1 : null;
+            throw new InputException(path, line, $"not a valid experiment: {e.Message.Split(" Path:")[0]}");
+        }
+        if (config is null)
+            throw new InputException(path, null, "the experiment file is empty");
+        string baseDir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        string Resolve(string p) => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
+        config = config with
+        {
+            Datasets = config.Datasets.Select(d => d with { Path = Resolve(d.Path), Targets = d.Targets is null ? null : Resolve(d.Targets) }).ToList(),
+            // Models that name an existing file or folder relative to the experiment are resolved; zoo names stay.
+            Models = config.Models.Select(m => Path.Exists(System.IO.Path.Combine(baseDir, m)) ? Resolve(m) : m).ToList(),
+            Store = Resolve(config.Store),
+            Out = Resolve(config.Out),
+        };
+        config.Validate(path);
+        return config;
+    }
+
+    /// <summary>Checks every list and value; the message names the file and the key.</summary>
+    public void Validate(string source)
+    {
+        void Need(bool ok, string problem)
+        {
+            if (!ok)
+                throw new InputException(source, null, problem);
+        }
+        Need(Datasets.Count > 0, "'datasets' is empty: list at least one assay file");
+        Need(Models.Count > 0, "'models' is empty: list at least one model");
+        Need(Layers.Count > 0 && Pools.Count > 0 && Regressors.Count > 0 && Protocols.Count > 0,
+            "'layers', 'pools', 'regressors' and 'protocols' need at least one entry each");
+        foreach (var d in Datasets)
+        {
+            Need(File.Exists(d.Path), $"dataset file {d.Path} not found");
+            Need(d.Format is "auto" or "swat" or "proteingym" or "fasta-csv" or "csv", $"dataset {d.Path}: unknown format '{d.Format}' (auto, swat, proteingym, fasta-csv, csv)");
+            Need(d.Format != "fasta-csv" || d.Targets is not null, $"dataset {d.Path}: format fasta-csv needs 'targets' (a CSV id,target)");
+        }
+        foreach (var (key, list) in new[] { ("datasets", Datasets.Select(d => d.Path)), ("models", Models), ("pools", Pools), ("regressors", Regressors), ("protocols", Protocols) })
+            Need(list.Distinct().Count() == list.Count(), $"'{key}' lists an entry twice");
+        Need(Layers.Distinct().Count() == Layers.Count, "'layers' lists a layer twice");
+        foreach (var r in Regressors)
+            Need(r is "lasso" or "ridge", $"unknown regressor '{r}' (lasso, ridge)");
+        foreach (var p in Protocols)
+            Need(p is "paper" or "default", $"unknown protocol '{p}' (paper, default)");
+        Need(Dtype is "fp32" or "bf16", $"unknown dtype '{Dtype}' (fp32, bf16)");
+        Need(Long is "error" or "truncate" or "windows", $"unknown long-sequence policy '{Long}' (error, truncate, windows)");
+        Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
+        Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
+    }
+
+    /// <summary>TOML → JSON with Tomlyn's model, so both formats share one schema and one set of checks.</summary>
+    private static string TomlToJson(string path, string text)
+    {
+        try
+        {
+            var table = Tomlyn.TomlSerializer.Deserialize<Tomlyn.Model.TomlTable>(text, new Tomlyn.TomlSerializerOptions { SourceName = path });
+            return JsonSerializer.Serialize(ToPlain(table));
+        }
+        catch (Tomlyn.TomlException e)
+        {
+            throw new InputException(path, null, $"not valid TOML: {e.Message}");
+        }
+    }
+
+    private static object? ToPlain(object? value) => value switch
+    {
+        Tomlyn.Model.TomlTable t => t.ToDictionary(kv => kv.Key, kv => ToPlain(kv.Value)),
+        Tomlyn.Model.TomlTableArray a => a.Select(ToPlain).ToList(),
+        Tomlyn.Model.TomlArray a => a.Select(ToPlain).ToList(),
+        _ => value,
+    };
+}

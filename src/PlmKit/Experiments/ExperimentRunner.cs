@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using PlmKit.Data;
+using PlmKit.Embeddings.Store;
+
+namespace PlmKit.Experiments;
+
+/// <summary>Where a run stands, for progress displays.</summary>
+/// <param name="Done">Cells finished in this run (computed now).</param>
+/// <param name="ToDo">Cells this run has to compute (not cached).</param>
+/// <param name="Cached">Cells found in the cache.</param>
+/// <param name="Elapsed">Time since the run started.</param>
+/// <param name="Stage">What is happening (e.g. <c>embedding IF1_ECOLI with tiny</c>).</param>
+public sealed record RunProgress(int Done, int ToDo, int Cached, TimeSpan Elapsed, string Stage)
+{
+    /// <summary>Cells per second so far (0 before the first).</summary>
+    public double Rate => Done > 0 ? Done / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Estimated time left, or null before the first cell.</summary>
+    public TimeSpan? Remaining => Done > 0 ? TimeSpan.FromSeconds((ToDo - Done) / Rate) : null;
+}
+
+/// <summary>What a run did.</summary>
+/// <param name="Cells">Cells of this run's shard, in grid order.</param>
+/// <param name="Computed">Cells computed now.</param>
+/// <param name="Cached">Cells found in the cache.</param>
+/// <param name="Embedding">Per (dataset, model): what the store had to compute.</param>
+/// <param name="ResultsPath">The results table, or null for a sharded run (the unsharded pass writes it).</param>
+/// <param name="ManifestPath">The manifest, or null for a sharded run.</param>
+public sealed record RunReport(IReadOnlyList<ExperimentCell> Cells, int Computed, int Cached,
+    IReadOnlyList<(string Dataset, string Model, StoredEmbedReport Report)> Embedding, string? ResultsPath, string? ManifestPath);
+
+/// <summary>
+/// Runs an experiment grid: for each (dataset, model) of its shard it lets the store compute only the
+/// missing embeddings, then evaluates the uncached cells in parallel, committing each finished cell.
+/// An unsharded run then writes the tidy results table (every cell, in grid order) and a manifest.
+/// </summary>
+public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFactory models, ICellEvaluator evaluator)
+{
+    /// <summary>Cells evaluated at once (default: one per core).</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>This process's part of the grid (by dataset × model).</summary>
+    public Shard Shard { get; init; } = Shard.All;
+
+    /// <summary>Sequences per committed embedding batch.</summary>
+    public int EmbedBatch { get; init; } = 32;
+
+    /// <summary>Receives progress after each cell and at each stage.</summary>
+    public IProgress<RunProgress>? Progress { get; init; }
+
+    /// <summary>The command line, recorded in the manifest.</summary>
+    public IReadOnlyList<string> CommandLine { get; init; } = [];
+
+    /// <summary>Runs the grid (see the class summary).</summary>
+    public RunReport Run()
+    {
+        if (Parallelism < 1)
+            throw new ConfigurationException($"parallelism must be at least 1 (got {Parallelism})");
+        var clock = Stopwatch.StartNew();
+        var datasets = config.Datasets.Select(LoadDataset).ToList();
+        var settings = new EmbedSettings(config.Dtype, config.Long, config.Device);
+
+        using var store = EmbeddingStore.Open(config.Store);
+        using var cache = CellCache.Open(config.Store);
+        var units = new List<(LoadedDataset Data, string Model, IEmbeddingSource Source, List<ExperimentCell> Cells)>();
+        try
+        {
+            foreach (var d in datasets)
+                foreach (var model in config.Models)
+                    if (Shard.Contains(ExperimentCell.ShardUnit(d.Sha256, model)))
+                    {
+                        var source = models.Open(model, settings);
+                        units.Add((d, model, source, CellsOf(d, model, source).ToList()));
+                    }
+            var allCells = units.SelectMany(u => u.Cells).ToList();
+            var missing = cache.Missing(allCells.Select(c => c.Key));
+            int toDo = allCells.Count(c => missing.Contains(c.Key)), cached = allCells.Count - toDo, done = 0;
+            void Report(string stage) => Progress?.Report(new RunProgress(done, toDo, cached, clock.Elapsed, stage));
+
+            var embedding = new List<(string, string, StoredEmbedReport)>();
+            foreach (var (data, model, source, cells) in units)
+            {
+                var open = cells.Where(c => missing.Contains(c.Key)).ToList();
+                if (open.Count == 0)
+                    continue;
+                Report($"embedding {data.Name} with {source.ModelName}");
+                var items = data.Assay.Records.Select(r => (r.Id, r.Sequence)).ToList();
+                var layers = open.Select(c => c.Layer).Distinct().Order().ToList();
+                var pools = open.Select(c => c.Pool).Distinct().ToList();
+                embedding.Add((data.Name, source.ModelName,
+                    new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All, EmbedBatch)));
+
+                Report($"evaluating {data.Name} with {source.ModelName}");
+                var features = new ConcurrentDictionary<(int, string), Lazy<float[][]>>();
+                ForEachParallel(open, cell =>
+                {
+                    var x = features.GetOrAdd((cell.Layer, cell.Pool), k => new Lazy<float[][]>(() => Features(store, source, data, k.Item1, k.Item2))).Value;
+                    var watch = Stopwatch.StartNew();
+                    var rows = evaluator.Evaluate(cell, data.Assay, x);
+                    cache.Put(cell, rows, watch.Elapsed.TotalSeconds);
+                    Interlocked.Increment(ref done);
+                    Report($"evaluating {data.Name} with {source.ModelName}");
+                });
+            }
+
+            if (Shard.Count > 1)
+                return new RunReport(allCells, toDo, cached, embedding, null, null);
+            Directory.CreateDirectory(config.Out);
+            string results = Path.Combine(config.Out, "results.csv");
+            ExperimentResultRow.WriteCsv(results, allCells.SelectMany(c => cache.Get(c.Key)
+                ?? throw new PlmKitException($"cell {c.Key} vanished from the cache {config.Store}")));
+            string manifest = RunManifest.Write(Path.Combine(config.Out, "manifest.json"), config, CommandLine,
+                datasets.Select(d => (d.Name, d.Spec, d.Sha256, d.Assay.Count)).ToList(),
+                units.Select(u => u.Source).DistinctBy(s => s.ModelId).ToList(),
+                allCells.Count, toDo, cached, clock.Elapsed);
+            return new RunReport(allCells, toDo, cached, embedding, results, manifest);
+        }
+        finally
+        {
+            foreach (var u in units)
+                (u.Source as IDisposable)?.Dispose();
+        }
+    }
+
+    private IEnumerable<ExperimentCell> CellsOf(LoadedDataset data, string model, IEmbeddingSource source)
+    {
+        int?[] sizes = config.TrainSizes.Count == 0 ? [null] : config.TrainSizes.Select(n => (int?)n).ToArray();
+        foreach (var layerRequest in config.Layers)
+        {
+            int layer = layerRequest < 0 ? source.LayerCount + 1 + layerRequest : layerRequest;
+            if (layer < 0 || layer > source.LayerCount)
+                throw new ConfigurationException($"layer {layerRequest} does not exist in {source.ModelName} (layers 0…{source.LayerCount})");
+            foreach (var pool in config.Pools)
+                foreach (var regressor in config.Regressors)
+                    foreach (var protocol in config.Protocols)
+                        foreach (var size in sizes)
+                            yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
+                                regressor, protocol, size, config.Folds, config.Seed, source.LongPolicy, source.Dtype);
+        }
+    }
+
+    private static float[][] Features(EmbeddingStore store, IEmbeddingSource source, LoadedDataset data, int layer, string pool)
+    {
+        var vectors = store.GetGroup(new EmbeddingKey(source.ModelId, layer, pool, source.LongPolicy, source.Dtype, ""));
+        return data.Assay.Records.Select(r => vectors.TryGetValue(SequenceHash.Of(r.Sequence), out var v) ? v
+            : throw new PlmKitException($"store {store.Directory} lacks {source.ModelName} layer {layer} {pool} for {r.Id} after embedding")).ToArray();
+    }
+
+    private void ForEachParallel(List<ExperimentCell> cells, Action<ExperimentCell> body)
+    {
+        try
+        {
+            Parallel.ForEach(cells, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, body);
+        }
+        catch (AggregateException e)
+        {
+            // Surface the first PlmKit error as itself so the CLI prints one clear line.
+            var first = e.Flatten().InnerExceptions.FirstOrDefault(x => x is PlmKitException) ?? e.Flatten().InnerExceptions[0];
+            ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
+        }
+    }
+
+    private LoadedDataset LoadDataset(DatasetSpec spec)
+    {
+        var format = spec.Format switch
+        {
+            "swat" => AssayFormat.Swat,
+            "proteingym" => AssayFormat.ProteinGym,
+            "fasta-csv" => AssayFormat.FastaCsv,
+            "csv" => AssayFormat.Csv,
+            _ => AssayFormat.Auto,
+        };
+        var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets };
+        var assay = AssayReader.Read(spec.Path, format, options);
+        string sha = SequenceHash.OfFile(spec.Path);
+        if (spec.Targets is not null)
+            sha = SequenceHash.Of(sha + "|" + SequenceHash.OfFile(spec.Targets));
+        return new LoadedDataset(spec, assay.Name, sha, assay);
+    }
+
+    private sealed record LoadedDataset(DatasetSpec Spec, string Name, string Sha256, Assay Assay);
+}

@@ -1,0 +1,72 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PlmKit.Embeddings.Store;
+
+namespace PlmKit.Experiments;
+
+/// <summary>
+/// The run manifest written beside the results: PlmKit version and commit, the command, the full
+/// config (seeds included), SHA-256 of every input and the weights identity of every model, cell
+/// counts and the machine — enough to tell later exactly what produced a table.
+/// </summary>
+public static class RunManifest
+{
+    /// <summary>Writes the manifest (atomically) and returns its path.</summary>
+    public static string Write(string path, ExperimentConfig config, IReadOnlyList<string> commandLine,
+        IReadOnlyList<(string Name, DatasetSpec Spec, string Sha256, int Rows)> datasets, IReadOnlyList<IEmbeddingSource> models,
+        int cells, int computed, int cached, TimeSpan elapsed)
+    {
+        var manifest = new JsonObject
+        {
+            ["plmkit_version"] = EmbeddingStore.PlmKitVersion,
+            ["plmkit_commit"] = Commit(),
+            ["created_utc"] = DateTime.UtcNow.ToString("O"),
+            ["command"] = new JsonArray(commandLine.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
+            ["experiment"] = config.Name,
+            ["seed"] = config.Seed,
+            ["folds"] = config.Folds,
+            ["config"] = JsonNode.Parse(config.ToJson()),
+            ["datasets"] = new JsonArray(datasets.Select(d => (JsonNode?)new JsonObject
+            {
+                ["name"] = d.Name,
+                ["path"] = d.Spec.Path,
+                ["targets"] = d.Spec.Targets,
+                ["sha256"] = d.Sha256,
+                ["rows"] = d.Rows,
+            }).ToArray()),
+            ["models"] = new JsonArray(models.Select(m => (JsonNode?)new JsonObject
+            {
+                ["name"] = m.ModelName,
+                ["weights"] = m.ModelId,
+                ["layers"] = m.LayerCount,
+                ["dtype"] = m.Dtype,
+                ["long_policy"] = m.LongPolicy,
+                ["device"] = m.Device,
+            }).ToArray()),
+            ["cells"] = new JsonObject { ["total"] = cells, ["computed"] = computed, ["cached"] = cached },
+            ["seconds"] = Math.Round(elapsed.TotalSeconds, 3),
+            ["machine"] = new JsonObject
+            {
+                ["os"] = RuntimeInformation.OSDescription,
+                ["cores"] = Environment.ProcessorCount,
+                ["dotnet"] = Environment.Version.ToString(),
+            },
+            ["store"] = config.Store,
+            ["results"] = "results.csv",
+        };
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>The git commit PlmKit was built from (the SDK appends it to the informational version), or null.</summary>
+    private static string? Commit()
+    {
+        var version = typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        int plus = version?.IndexOf('+') ?? -1;
+        return plus >= 0 ? version![(plus + 1)..] : null;
+    }
+}
