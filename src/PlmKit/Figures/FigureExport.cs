@@ -19,7 +19,12 @@ public static class FigureExport
     /// </summary>
     /// <returns>The files written, in order.</returns>
     /// <exception cref="ConfigurationException">plotly.js or Chromium missing.</exception>
-    public static IReadOnlyList<string> WriteAll(StudyFigure figure, string directory, bool png = true, string? plotlyJs = null)
+    /// <param name="figure">The figure and its tables.</param>
+    /// <param name="directory">Output folder (created if needed).</param>
+    /// <param name="png">Also render the PNG.</param>
+    /// <param name="plotlyJs">Text of plotly.min.js, or null to read the local copy.</param>
+    /// <param name="prefix">Prepended to every file name (e.g. <c>pisces_</c>), so several figures of one kind can share a folder.</param>
+    public static IReadOnlyList<string> WriteAll(StudyFigure figure, string directory, bool png = true, string? plotlyJs = null, string prefix = "")
     {
         // Find the tools before writing anything, so a missing one leaves no half-written folder.
         plotlyJs ??= PlotlyJs.Read();
@@ -28,16 +33,16 @@ public static class FigureExport
         Directory.CreateDirectory(directory);
         foreach (var table in figure.Tables)
         {
-            string path = Path.Combine(directory, table.Name + ".csv");
+            string path = Path.Combine(directory, prefix + table.Name + ".csv");
             WriteAtomically(path, tmp => File.WriteAllText(tmp, table.Csv, new UTF8Encoding(false)));
             written.Add(path);
         }
-        string html = Path.Combine(directory, figure.Name + ".html");
+        string html = Path.Combine(directory, prefix + figure.Name + ".html");
         WriteHtml(figure.Chart, html, plotlyJs);
         written.Add(html);
         if (png)
         {
-            string image = Path.Combine(directory, figure.Name + ".png");
+            string image = Path.Combine(directory, prefix + figure.Name + ".png");
             WritePng(html, image, figure.Chart.Width, figure.Chart.Height);
             written.Add(image);
         }

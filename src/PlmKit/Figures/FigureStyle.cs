@@ -83,15 +83,22 @@ internal static class FigureStyle
     /// </summary>
     public static void CountTicks(Xaxis axis, double min, double max)
     {
+        var ticks = CountTickValues(min, max);
+        axis.tickvals = ticks;
+        axis.ticktext = ticks.Select(t => t >= 1e3 ? ParameterLabel(t) : t.ToString("0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        axis.range = new[] { Math.Log10(min), Math.Log10(max) };
+    }
+
+    /// <summary>The tick values of <see cref="CountTicks"/>.</summary>
+    public static double[] CountTickValues(double min, double max)
+    {
         double decades = Math.Log10(max / min);
         double[] steps = decades <= 2.5 ? [1, 2, 5] : decades <= 4.5 ? [1, 3] : [1];
         var ticks = new List<double>();
         for (double decade = 1; decade <= max * 10; decade *= 10)
             foreach (double m in steps)
                 if (decade * m >= min && decade * m <= max) ticks.Add(decade * m);
-        axis.tickvals = ticks.ToArray();
-        axis.ticktext = ticks.Select(t => t >= 1e3 ? ParameterLabel(t) : t.ToString("0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        axis.range = new[] { Math.Log10(min), Math.Log10(max) };
+        return [.. ticks];
     }
 
     /// <summary>A bold panel title above panel <paramref name="x0"/>..<paramref name="x1"/> (paper coordinates).</summary>

@@ -36,13 +36,19 @@ public static class StudyFigures
     public static PlotlyChart Contrasts(CompressionData data, string title, string axisTitle, string id = "contrasts")
     {
         var rows = data.Contrasts.Reverse().ToList();
-        int height = Math.Max(420, 150 + 40 * rows.Count);
+        int height = Math.Max(440, 210 + 40 * rows.Count);
         var layout = FigureStyle.Layout(title, 900, height);
         int labelWidth = 20 + 8 * rows.Max(c => c.Contrast.Length);
-        layout.margin = new Margin { l = Math.Max(110, labelWidth), r = 30, t = 70, b = 70 };
+        const int top = 70, bottom = 130;
+        layout.margin = new Margin { l = Math.Max(110, labelWidth), r = 30, t = top, b = bottom };
         layout.showlegend = true;
-        layout.legend = new Legend { orientation = "h", x = 0, y = -0.16, yanchor = "top" };
+        // Legend below the axis title, a fixed number of pixels under the plot whatever its height.
+        layout.legend = new Legend { orientation = "h", x = 0, y = -85.0 / (height - top - bottom), yanchor = "top" };
         var x = FigureStyle.XAxis(axisTitle);
+        // Always show 0 (the reference) with some room on both sides.
+        double lo = Math.Min(0, rows.Min(c => c.ConfLow)), hi = Math.Max(0, rows.Max(c => c.ConfHigh));
+        double pad = 0.08 * Math.Max(hi - lo, 1e-9);
+        x.range = new[] { lo - pad, hi + pad };
         var y = FigureStyle.YAxis("");
         y.zeroline = false;
         y.showgrid = false;
@@ -313,6 +319,11 @@ public static class StudyFigures
         var y = FigureStyle.YAxis("Dataset size (variants, log scale)");
         y.type = "log";
         y.zeroline = false;
+        double minN = datasets.Min(d => d.Size), maxN = datasets.Max(d => d.Size);
+        var yTicks = FigureStyle.CountTickValues(minN / 1.3, maxN * 1.3);
+        y.tickvals = yTicks;
+        y.ticktext = yTicks.Select(FigureStyle.ParameterLabel).ToArray();
+        y.range = new[] { Math.Log10(minN / 1.3), Math.Log10(maxN * 1.3) };
         layout.SetAxes(0, x, y);
         layout.shapes = new[]
         {
@@ -321,8 +332,8 @@ public static class StudyFigures
         };
         layout.annotations = new[]
         {
-            new Annotation { text = "ESM-2 window<br>(1,022 residues)", x = Math.Log10(window), y = 1, xref = "x", yref = "paper",
-                xanchor = "right", yanchor = "top", showarrow = false, align = "right", font = new Font { size = 12, color = "#555555" } },
+            new Annotation { text = "ESM-2 window<br>(1,022 residues)", x = Math.Log10(window), y = 0.01, xref = "x", yref = "paper",
+                xanchor = "right", yanchor = "bottom", showarrow = false, align = "right", font = new Font { size = 12, color = "#555555" } },
         };
         var groups = datasets.Select(d => d.Group).Distinct().Order(StringComparer.Ordinal).ToList();
         var traces = groups.Select((g, i) =>

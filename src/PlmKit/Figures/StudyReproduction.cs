@@ -23,7 +23,8 @@ public sealed record ReproductionResult(IReadOnlyList<string> Files, IReadOnlyLi
 /// Reproduces the study's statistics and figures from its published result tables, through the
 /// library: Figure 2 (mixed model + glht contrasts of every compression against mean), Figure 3
 /// (R² against model size, plus contrasts against the largest model and equivalence tests),
-/// R² against dataset size and protein length with log-linear fits, and the learning curves.
+/// R² against dataset size and protein length with log-linear fits, the learning curves, and
+/// Figures 2 and 3 again on the PISCES property targets.
 /// Writes tidy CSVs (the lme4 reference files' columns where there is one), HTML + PNG figures and
 /// a manifest with the SHA-256 of every input and output.
 /// </summary>
@@ -31,7 +32,8 @@ public static class StudyReproduction
 {
     /// <summary>Catalogue names of the tables the reproduction reads.</summary>
     public static IReadOnlyList<string> Inputs { get; } =
-        ["summary_DMS_esm2_150M_all_methods", "DMS_all_multi_model_metadata", "lassoCV_sampling_all_models_and_datasets"];
+        ["summary_DMS_esm2_150M_all_methods", "DMS_all_multi_model_metadata", "lassoCV_sampling_all_models_and_datasets",
+         "summary_PISCES_esm2_150M_all_methods", "PISCES_all_multi_model"];
 
     /// <summary>Runs every step and writes the output folder.</summary>
     /// <param name="options">Output folder, catalogue, PNG switch and margin.</param>
@@ -57,9 +59,9 @@ public static class StudyReproduction
             File.WriteAllText(Path.Combine(tables, name), TidyCsv.Format(header, rows), new UTF8Encoding(false));
             files.Add(Path.Combine("tables", name));
         }
-        void Figure(StudyFigure figure)
+        void Figure(StudyFigure figure, string prefix = "")
         {
-            foreach (var f in FigureExport.WriteAll(figure, figures, options.Png, plotlyJs))
+            foreach (var f in FigureExport.WriteAll(figure, figures, options.Png, plotlyJs, prefix))
                 files.Add(Path.GetRelativePath(root, f));
         }
         var clock = Stopwatch.StartNew();
@@ -111,6 +113,25 @@ public static class StudyReproduction
         Figure(StudyFigure.Of(curves));
         findings.Add($"Learning curves: {curves.Datasets.Count} datasets, {curves.Points.Select(p => p.Model).Distinct().Count()} models");
         steps.Add(new { step = "learning-curve", input = "lassoCV_sampling_all_models_and_datasets", seconds = Lap(clock) });
+        log?.WriteLine(findings[^1]);
+
+        // The same two analyses on the PISCES property targets (12 targets computed from sequence and
+        // structure; each target plays the part of a dataset).
+        var piscesSummary = TidyTable.Read(paths["summary_PISCES_esm2_150M_all_methods"]);
+        var (piscesCompression, piscesFit, piscesContrasts) = CompressionData.FromResults(piscesSummary);
+        WriteFit(Table, "pisces_compression", piscesFit, piscesContrasts);
+        Figure(new StudyFigure(FigureKind.Compression,
+            StudyFigures.Compression(piscesCompression, "PISCES property targets: compression methods against mean pooling"),
+            StudyFigure.Of(piscesCompression).Tables), "pisces_");
+        var piscesSizes = ModelSizeData.Compute(StudyTables.FoldScores(TidyTable.Read(paths["PISCES_all_multi_model"])));
+        Figure(new StudyFigure(FigureKind.ModelSize,
+            StudyFigures.ModelSize(piscesSizes, "PISCES property targets: R² against model size"),
+            StudyFigure.Of(piscesSizes).Tables), "pisces_");
+        var piscesBest = piscesSizes.Medians.MaxBy(m => m.MedianR2)!;
+        findings.Add($"PISCES: best compression {(piscesCompression.Contrasts.All(c => c.ConfHigh < 0) ? piscesCompression.Reference : piscesCompression.Contrasts[0].Contrast)}; " +
+                     $"highest median R² {piscesBest.Model.Label} ({piscesBest.MedianR2:0.000})");
+        steps.Add(new { step = "pisces", inputs = new[] { "summary_PISCES_esm2_150M_all_methods", "PISCES_all_multi_model" },
+            formula = piscesFit.Formula.ToString(), singular = piscesFit.IsSingular, seconds = Lap(clock) });
         log?.WriteLine(findings[^1]);
 
         string manifest = Path.Combine(root, "manifest.json");

@@ -19,7 +19,7 @@ public class FiguresCommandTests
     private static string TempDir() => Directory.CreateTempSubdirectory("plmkit-figures-test-").FullName;
 
     [Theory]
-    [InlineData("compression", "reference/dms_compression_glht.csv", 900, 670)]
+    [InlineData("compression", "reference/dms_compression_glht.csv", 900, 730)]
     [InlineData("model-size", "results/DMS_all_multi_model_metadata.csv", 950, 600)]
     [InlineData("dataset-size", "results/DMS_all_multi_model_metadata.csv", 1200, 560)]
     [InlineData("learning-curve", "results/lassoCV_sampling_all_models_and_datasets.csv", 1590, 600)]

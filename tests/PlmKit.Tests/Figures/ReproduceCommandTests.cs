@@ -50,11 +50,12 @@ public class ReproduceCommandTests
             using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")));
             var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("file").GetString()!).ToList();
             foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
-                         "tables/dms_models_glht.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv" })
+                         "tables/dms_models_glht.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
+                         "tables/pisces_compression_glht.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
                 Assert.Contains(f, outputs);
             Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
             var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
-            Assert.Equal(3, inputs.Count);
+            Assert.Equal(5, inputs.Count);
             Assert.All(inputs, i => Assert.Equal(DataCatalog.Sha256Of(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
 
             // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
