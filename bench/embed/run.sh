@@ -21,8 +21,9 @@ export OMP_NUM_THREADS=$THREADS
 dotnet build src/PlmKit.Cli -c Release -v q -nologo >/dev/null
 PLMKIT="dotnet src/PlmKit.Cli/bin/Release/net10.0/PlmKit.Cli.dll"
 
-$PY -c "import torch; print(torch.__config__.show())" | grep -q "BLAS_INFO=generic" &&
-  readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 | grep -q openblas ||
+TORCH_CONFIG=$($PY -c "import torch; print(torch.__config__.show())")
+# Debian's torch calls the generic libblas.so.3, which the alternatives system points at OpenBLAS.
+[[ $TORCH_CONFIG == *BLAS_INFO=generic* && $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3) == *openblas* ]] ||
   { echo "python3-torch is not using OpenBLAS (install libopenblas0-pthread)" >&2; exit 1; }
 
 MODEL_PT=$SCRATCH/esm2_t6_8M_shape.pt   # name must start with esm2 for fair-esm's loader

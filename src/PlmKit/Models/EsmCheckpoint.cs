@@ -89,8 +89,8 @@ public static class EsmCheckpoint
 
             foreach (var file in files)
             {
-                IDictionary<string, Tensor> raw = file.EndsWith(".bin", StringComparison.Ordinal)
-                    ? ReadPickle(file, out _)["model-or-root"] as IDictionary<string, Tensor> ?? throw new ModelLoadException($"{file}: no state dict.")
+                var raw = file.EndsWith(".bin", StringComparison.Ordinal)
+                    ? ReadPickle(file).State
                     : ReadSafetensors(file, key => Wanted(HfToFair(key), withLmHead));
                 foreach (var (key, tensor) in raw)
                 {
@@ -119,7 +119,7 @@ public static class EsmCheckpoint
     public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false)
     {
         TorchRuntime.EnsureLoaded();
-        var root = ReadPickle(file, out var rawState);
+        var (root, rawState) = ReadPickle(file);
         var state = new Dictionary<string, Tensor>();
         var origin = new Dictionary<string, (string File, string Key)>();
         try
@@ -409,11 +409,10 @@ public static class EsmCheckpoint
     }
 
     /// <summary>
-    /// Unpickles a <c>torch.save</c> file. Returns the top-level dictionary and the state dict
-    /// (its <c>model</c> entry, or the root itself when the file is a bare state dict, under
-    /// the key "model-or-root").
+    /// Unpickles a <c>torch.save</c> file: its top-level dictionary and its state dict (the
+    /// <c>model</c> entry, or the root itself when the file is a bare state dict).
     /// </summary>
-    private static Hashtable ReadPickle(string file, out Dictionary<string, Tensor> state)
+    private static (Hashtable Root, Dictionary<string, Tensor> State) ReadPickle(string file)
     {
         Hashtable root;
         try
@@ -425,12 +424,11 @@ public static class EsmCheckpoint
             throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint (truncated or damaged?): {e.Message}", e);
         }
         var source = root["model"] as IDictionary ?? root;
-        state = new Dictionary<string, Tensor>();
+        var state = new Dictionary<string, Tensor>();
         foreach (DictionaryEntry e in source)
             if (e.Key is string k && e.Value is Tensor t) state[k] = t;
         if (state.Count == 0) throw new ModelLoadException($"{file}: no tensors found (expected a 'model' state dict).");
-        root["model-or-root"] = state;
-        return root;
+        return (root, state);
     }
 
     private static int Int(Dictionary<string, object> ns, string key, string file) =>

@@ -274,8 +274,9 @@ public sealed class EsmLayer : nn.Module
     /// <summary>x + attn(LN1(x)), then + fc2(gelu(fc1(LN2(x)))). x: [B, T, D].</summary>
     internal Tensor Forward(Tensor x, Tensor? attendMask)
     {
-        x = x + self_attn.Forward(self_attn_layer_norm.forward(x), attendMask);
-        return x + fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(x))));
+        // Residual sums written into the fresh projection outputs (x itself may be a kept layer).
+        var h = self_attn.Forward(self_attn_layer_norm.forward(x), attendMask).add_(x);
+        return fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))).add_(h);
     }
 }
 

@@ -44,6 +44,7 @@ public class Esm1bTests
     {
         var model = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt")).Model;
         Assert.Equal(124, model.Config.MaxResidues);
+        Assert.Equal(model.parameters().Sum(p => p.numel()), model.Config.EncoderParameters);
         using var tokens = Batching.Tokens([new string('A', 125)]);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, [2]));
         Assert.Contains("127 tokens exceed this model's 126 positions", e.Message);

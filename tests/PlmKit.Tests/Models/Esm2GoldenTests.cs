@@ -92,6 +92,14 @@ public class Esm2GoldenTests
     }
 
     [Fact]
+    public void EncoderParameterCountMatchesTheLoadedWeights()
+    {
+        var model = Golden.Model("esm2_8M_shape").Model;
+        Assert.Equal(model.parameters().Sum(p => p.numel()), model.Config.EncoderParameters);
+        Assert.Equal(7_408_960, model.Config.EncoderParameters);
+    }
+
+    [Fact]
     public void HuggingFaceAndFairEsmFilesGiveIdenticalWeights()
     {
         var hf = Golden.Model("tiny").Model.state_dict();
