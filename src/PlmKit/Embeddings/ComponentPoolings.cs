@@ -70,6 +70,9 @@ public sealed class PcaPooling : IPooling
     public int OutputLength(int hidden) => ComponentOutput.Length(_components, hidden);
 
     /// <inheritdoc />
+    public int MinimumResidues => 2;
+
+    /// <inheritdoc />
     /// <exception cref="ConfigurationException">Fewer than 2 residues.</exception>
     /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)

@@ -99,7 +99,7 @@ public sealed class Embedder
     /// </summary>
     /// <param name="sequences">(id, sequence) pairs in input order; ids should be unique.</param>
     /// <param name="source">Input file name for messages, or null.</param>
-    /// <exception cref="InputException">Invalid sequences, or long ones under <see cref="LongSequencePolicy.Error"/>.</exception>
+    /// <exception cref="InputException">Invalid sequences, long ones under <see cref="LongSequencePolicy.Error"/>, or ones shorter than a pooling's <see cref="IPooling.MinimumResidues"/>.</exception>
     public IEnumerable<ProteinEmbedding> Embed(IReadOnlyList<(string Id, string Sequence)> sequences, string? source = null)
     {
         EsmAlphabet.Validate(sequences, source);
@@ -112,6 +112,15 @@ public sealed class Embedder
                     $"{tooLong.Count} sequence{(tooLong.Count == 1 ? " is" : "s are")} longer than {max} residues " +
                     $"({string.Join(", ", tooLong.Take(5).Select(s => $"'{s.Id}' {s.Sequence.Length}"))}{(tooLong.Count > 5 ? ", ..." : "")}); " +
                     "choose --long truncate (first residues, as fair-esm's extract.py) or --long windows.");
+        }
+        foreach (var pool in pools)
+        {
+            var tooShort = sequences.Where(s => s.Sequence.Length < pool.MinimumResidues).ToList();
+            if (tooShort.Count > 0)
+                throw new InputException(source, null,
+                    $"{pool.Name} needs at least {pool.MinimumResidues} residues; {tooShort.Count} sequence{(tooShort.Count == 1 ? " is" : "s are")} shorter " +
+                    $"({string.Join(", ", tooShort.Take(5).Select(s => $"'{s.Id}' {s.Sequence.Length}"))}{(tooShort.Count > 5 ? ", ..." : "")}); " +
+                    "remove them or choose another --pool.");
         }
         return Run(sequences);
     }

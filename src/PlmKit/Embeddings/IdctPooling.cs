@@ -67,6 +67,9 @@ public sealed class IdctPooling : IPooling
     }
 
     /// <inheritdoc />
+    public int MinimumResidues => N + 2;
+
+    /// <inheritdoc />
     /// <exception cref="ConfigurationException">D &lt; m or fewer than n + 2 residues.</exception>
     /// <exception cref="InputException">NaN or infinite states.</exception>
     public float[] Pool(ResidueStates states)
@@ -83,9 +86,9 @@ public sealed class IdctPooling : IPooling
     {
         OutputLength(states.Hidden);
         int used = states.Length - 2;
-        if (used < N)
+        if (states.Length < MinimumResidues)
             throw new ConfigurationException(
-                $"{Name} needs at least {N + 2} residues (it drops the first and last and keeps {N} points); this protein has {states.Length}.");
+                $"{Name} needs at least {MinimumResidues} residues (it drops the first and last and keeps {N} points); this protein has {states.Length}.");
         int d = states.Hidden;
 
         // Stage 1, along the sequence: coefficients F [N, D] = C · V, V = residues 1..L-2.

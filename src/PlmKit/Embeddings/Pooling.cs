@@ -26,6 +26,9 @@ public interface IPooling
     /// <exception cref="ConfigurationException">The method cannot work at this width.</exception>
     int OutputLength(int hidden);
 
+    /// <summary>Fewest residues the method can pool (PCA needs 2, iDCT n + 2); 1 unless overridden.</summary>
+    int MinimumResidues => 1;
+
     /// <summary>Pools one protein. Returns a vector of length <see cref="OutputLength"/>.</summary>
     float[] Pool(ResidueStates states);
 }

@@ -47,4 +47,17 @@ public class EmbedderCompressionTests
             }
         Assert.True(flips <= values / 1000, $"{flips} of {values} iDCT values differ by 1");
     }
+
+    [Fact]
+    public void Sequences_too_short_for_a_pooling_stop_the_run_before_any_work_naming_them()
+    {
+        var sequences = Golden.Sequences.Select(s => (s.Id, s.Sequence)).ToList();
+        var embedder = new Embedder(Golden.Model("esm2_8M_shape").Model,
+            new EmbedderOptions([6], ["mean", "pca1", "iDCT2"], LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+        var error = Assert.Throws<InputException>(() => embedder.Embed(sequences, "sequences.fasta"));
+        Assert.Equal("sequences.fasta: pca1 needs at least 2 residues; 1 sequence is shorter ('single_M' 1); remove them or choose another --pool.", error.Message);
+        var idct = new Embedder(Golden.Model("esm2_8M_shape").Model, new EmbedderOptions([6], ["iDCT2"], LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+        Assert.Contains("iDCT2 needs at least 12 residues; 2 sequences are shorter ('single_M' 1, 'short5' 5)",
+            Assert.Throws<InputException>(() => idct.Embed(sequences, "sequences.fasta")).Message);
+    }
 }

@@ -46,6 +46,16 @@ public class PoolingRegistryTests
         Assert.Equal(expected, pooling.Pool(Random(40, 1280, 3)).Length);
     }
 
+    [Theory]
+    [InlineData("mean", 1)]
+    [InlineData("maxPool", 1)]
+    [InlineData("pca1-2", 2)]
+    [InlineData("rbf1", 1)]
+    [InlineData("iDCT1", 7)]
+    [InlineData("iDCT5", 12)]
+    public void Minimum_lengths_follow_the_methods(string name, int residues) =>
+        Assert.Equal(residues, Poolings.Create(name).MinimumResidues);
+
     [Fact]
     public void Idct_refuses_a_protein_too_short_for_its_points()
     {
