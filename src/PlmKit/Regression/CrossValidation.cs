@@ -58,6 +58,9 @@ public sealed record FoldEvaluation(FoldResult Result, IRegressionModel Model, I
 /// <summary>Outer cross-validation of a regressor under a scaling protocol, and learning curves.</summary>
 public static class CrossValidation
 {
+    /// <summary>Fewest training rows an outer fold may leave (two per inner fold of a 5-fold CV).</summary>
+    public const int MinTrainRows = 10;
+
     /// <summary>
     /// Evaluates <paramref name="regressor"/> on every fold (or the listed 0-based folds).
     /// </summary>
@@ -79,6 +82,9 @@ public static class CrossValidation
         {
             var train = folds.TrainRows(k);
             var test = folds.TestRows(k);
+            if (train.Length < MinTrainRows)
+                throw new ConfigurationException(
+                    $"fold {k + 1} ({folds.Description}) leaves {train.Length} training rows; at least {MinTrainRows} are needed (LassoCV's inner 5-fold CV).");
             var clock = Stopwatch.StartNew();
             var scaler = paperScaler ?? MinMaxScaler.Fit(x, train);
             var xTrain = scaler.Transform(x, train);
