@@ -13,5 +13,5 @@ for name in n1000_p320 n2000_p320 n5000_p320 n10000_p320 n1000_p1280 n2000_p1280
   echo "{\"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"name\": \"$name\"}"
   (cd "$here" && /usr/bin/python3 sklearn_bench.py "$data" --repeats "$repeats" --only "$name")
   dotnet "$bench" "$data" "$repeats" "$name"
-  dotnet "$bench" "$data" "$repeats" "$name" gram-refit
+  dotnet "$bench" "$data" "$repeats" "$name" plain-refit
 done

@@ -10,8 +10,9 @@ using PlmKit.Regression;
 var dir = args[0];
 var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
 var only = args.Length > 2 && args[2] != "all" ? args[2].Split(',').ToHashSet() : null;
-// "gram-refit": refit on the Gram matrix (LassoCVOptions.RefitWithGram); default: plain CD as scikit-learn.
-var options = args.Length > 3 && args[3] == "gram-refit" ? LassoCVOptions.Study with { RefitWithGram = true } : LassoCVOptions.Study;
+// "plain-refit": refit by plain CD on X as scikit-learn does (LassoCVOptions.RefitWithGram = false);
+// default: PlmKit's default, the refit on the Gram matrix.
+var options = args.Length > 3 && args[3] == "plain-refit" ? LassoCVOptions.Study with { RefitWithGram = false } : LassoCVOptions.Study;
 // Warm-up (JIT, libtorch load) outside the timings.
 new LassoCV(options).Fit(Matrix<double>.Build.Dense(50, 60, (i, j) => Math.Sin(i * 7 + j * 3)), Enumerable.Range(0, 50).Select(i => Math.Cos(i)).ToArray());
 new LassoCV(options).Fit(Matrix<double>.Build.Dense(100, 20, (i, j) => Math.Sin(i * 7 + j * 3)), Enumerable.Range(0, 100).Select(i => Math.Cos(i)).ToArray());
@@ -38,7 +39,7 @@ foreach (var (n, p) in sizes)
     }
     Console.WriteLine(JsonSerializer.Serialize(new
     {
-        side = options.RefitWithGram ? "plmkit-gram-refit" : "plmkit", name, n, p, seconds = best, alpha = fit!.Alpha, nonzero = fit.NonZeroCount,
+        side = options.RefitWithGram ? "plmkit" : "plmkit-plain-refit", name, n, p, seconds = best, alpha = fit!.Alpha, nonzero = fit.NonZeroCount,
         r2_test = Metrics.R2(yTest, fit.Predict(xTest)),
     }));
 }

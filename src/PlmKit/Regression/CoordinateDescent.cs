@@ -9,9 +9,10 @@ namespace PlmKit.Regression;
 internal readonly record struct CdResult(double DualGap, double ScaledTol, int Iterations);
 
 /// <summary>
-/// Cyclic coordinate descent for the Lasso, a line-by-line port of scikit-learn 1.2.1's
-/// <c>_cd_fast.pyx</c> (<c>enet_coordinate_descent</c> and <c>enet_coordinate_descent_gram</c>
-/// with <c>beta = 0</c>, <c>positive = False</c>, <c>random = False</c>). Written by hand because
+/// Cyclic coordinate descent for the Lasso, a port of scikit-learn 1.2.1's <c>_cd_fast.pyx</c>
+/// (<c>enet_coordinate_descent</c> and <c>enet_coordinate_descent_gram</c> with <c>beta = 0</c>,
+/// <c>positive = False</c>, <c>random = False</c>): the same updates, order and stopping rule;
+/// the residual (or H = Qw) update is fused into one pass per coordinate, noted where it happens. Written by hand because
 /// no .NET library has it, and kept faithful on purpose: with the loose <c>tol = 1e-2</c> the
 /// study used, the stopping rule (max |Δw| / max |w| &lt; tol, then the duality gap) decides
 /// which alpha LassoCV picks, so any other solver picks neighbouring alphas.

@@ -51,13 +51,16 @@ public sealed record FoldResult(
 /// <summary>One fold's result with the fitted model and its test predictions.</summary>
 /// <param name="Result">Metrics.</param>
 /// <param name="Model">The fitted regressor.</param>
-/// <param name="TestRows">Test rows (indices into the X given to the evaluation), ascending.</param>
+/// <param name="TestRows">Test rows as indices into the X given to the evaluation, ascending; for a learning curve, rows of the full data in subsample order.</param>
 /// <param name="TestPredictions">Predictions for <paramref name="TestRows"/>.</param>
 public sealed record FoldEvaluation(FoldResult Result, IRegressionModel Model, ImmutableArray<int> TestRows, ImmutableArray<double> TestPredictions);
 
 /// <summary>Outer cross-validation of a regressor under a scaling protocol, and learning curves.</summary>
 public static class CrossValidation
 {
+    /// <summary>Fewest training rows an outer fold may leave (two per inner fold of a 5-fold CV).</summary>
+    public const int MinTrainRows = 10;
+
     /// <summary>
     /// Evaluates <paramref name="regressor"/> on every fold (or the listed 0-based folds).
     /// </summary>
@@ -79,6 +82,9 @@ public static class CrossValidation
         {
             var train = folds.TrainRows(k);
             var test = folds.TestRows(k);
+            if (train.Length < MinTrainRows)
+                throw new ConfigurationException(
+                    $"fold {k + 1} ({folds.Description}) leaves {train.Length} training rows; at least {MinTrainRows} are needed (LassoCV's inner 5-fold CV).");
             var clock = Stopwatch.StartNew();
             var scaler = paperScaler ?? MinMaxScaler.Fit(x, train);
             var xTrain = scaler.Transform(x, train);
@@ -100,29 +106,35 @@ public static class CrossValidation
     }
 
     /// <summary>
-    /// Learning curve as the study's sampling experiment: for each size s and repeat r, a random
-    /// subsample of s rows (numpy <c>RandomState(seed + r).shuffle</c>, first s rows, kept in
-    /// input order) is evaluated by shuffled K-fold (seed <paramref name="seed"/>); each result
-    /// row carries <c>Sample_size = s</c>.
+    /// Learning curve as the study's sampling experiment (SWAT <c>reg_LassoCV_sampling.py</c>):
+    /// for each size s and repeat r, the subsample pandas' <c>sample(n=s, random_state=seed + r)</c>
+    /// draws (the first s rows of numpy <c>RandomState(seed + r).permutation(n)</c>, in that
+    /// order), scaled and evaluated by shuffled K-fold (seed <paramref name="seed"/>) like any
+    /// data set; each result row carries <c>Sample_size = s</c>. With one repeat and seed 42
+    /// these are the study's subsamples and folds.
     /// </summary>
     /// <exception cref="ConfigurationException">A size larger than the data or too small for the folds.</exception>
     public static IReadOnlyList<FoldEvaluation> LearningCurve(Matrix<double> x, IReadOnlyList<double> y, IReadOnlyList<int> sizes,
         int repeats, int k, uint seed, ScalingProtocol protocol, IRegressor regressor, ResultLabels labels)
     {
         if (repeats < 1) throw new ConfigurationException($"repeats must be at least 1, got {repeats}.");
-        var minSize = 2 * k;
+        // Smallest s whose K-fold leaves MinTrainRows training rows in every fold: s − ceil(s/k) ≥ MinTrainRows.
+        var minSize = k;
+        while (minSize - (minSize + k - 1) / k < MinTrainRows) minSize++;
         foreach (var s in sizes)
             if (s > y.Count || s < minSize)
-                throw new ConfigurationException($"train size {s} is outside [{minSize}, {y.Count}] (needs at least 2 rows per fold, at most all {y.Count} rows).");
+                throw new ConfigurationException(
+                    $"train size {s} is outside [{minSize}, {y.Count}] (every one of the {k} folds needs {MinTrainRows} training rows; at most all {y.Count} rows).");
         var results = new List<FoldEvaluation>();
         foreach (var s in sizes)
             for (var r = 0; r < repeats; r++)
             {
                 var perm = Enumerable.Range(0, y.Count).ToArray();
                 new NumpyRandomState(seed + (uint)r).Shuffle(perm);
-                var rows = perm.Take(s).Order().ToArray();
+                var rows = perm.Take(s).ToArray();
                 var xs = Matrix<double>.Build.Dense(s, x.ColumnCount, (i, j) => x[rows[i], j]);
                 var ys = rows.Select(i => y[i]).ToArray();
+                // Test rows are reported as rows of the full data.
                 foreach (var e in Run(xs, ys, OuterFolds.ShuffledKFold(s, k, seed), protocol, regressor, labels))
                     results.Add(e with { TestRows = e.TestRows.Select(i => rows[i]).ToImmutableArray() });
             }

@@ -117,6 +117,7 @@ public class EvaluateCommandTests
         Add("fold column missing", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "fold_random_5");
         Add("fold file lacks ids", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_short}");
         Add("fold file lacks fold column", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_nocol}");
+        Add("fold leaves too few training rows", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_lopsided}");
         Add("fold file with one label", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_one}");
         Add("negative seed", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--seed", "-1");
         Add("seed above 2^32", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--seed", "5000000000");
@@ -162,6 +163,7 @@ public class EvaluateCommandTests
             ["{folds_good}"] = tmp.Write("folds.csv", "id,fold\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3}")) + "\n"),
             ["{folds_short}"] = tmp.Write("folds_short.csv", "id,fold\n" + string.Join('\n', ids.Skip(1).Select((id, i) => $"{id},{i % 3}")) + "\n"),
             ["{folds_nocol}"] = tmp.Write("folds_nocol.csv", "id,split\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3}")) + "\n"),
+            ["{folds_lopsided}"] = tmp.Write("folds_lopsided.csv", "id,fold\n" + string.Join('\n', ids.Select((id, i) => $"{id},{(i < 55 ? 1 : 2)}")) + "\n"),
             ["{folds_one}"] = tmp.Write("folds_one.csv", "id,fold\n" + string.Join('\n', ids.Select(id => $"{id},1")) + "\n"),
             ["{feat_text}"] = tmp.Write("feat_text.csv", "id,a,b\n" + string.Join('\n', ids.Select((id, i) => i == 7 ? $"{id},1,high" : $"{id},1,{i}")) + "\n"),
             ["{feat_dup}"] = tmp.Write("feat_dup.csv", "id,a,b\n" + string.Join('\n', ids.Append(ids[3]).Select((id, i) => $"{id},1,{i}")) + "\n"),

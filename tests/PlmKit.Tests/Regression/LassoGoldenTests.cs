@@ -27,7 +27,17 @@ public class LassoGoldenTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesScikitLearn(string dataset, string featureSet, string variant, int[] folds)
+    public void MatchesScikitLearn(string dataset, string featureSet, string variant, int[] folds) =>
+        Check(dataset, featureSet, variant, folds, LassoCVOptions.Study);
+
+    // scikit-learn's own refit (plain CD on X) instead of the default Gram refit, on the sets with n > p.
+    [Theory]
+    [InlineData("IF1_ECOLI", "study")]
+    [InlineData("SUMO1_HUMAN_Roth2017", "leakage_free")]
+    public void PlainRefitMatchesScikitLearn(string dataset, string variant) =>
+        Check(dataset, "esm8Mshape", variant, [0, 1, 2, 3, 4], LassoCVOptions.Study with { RefitWithGram = false });
+
+    private static void Check(string dataset, string featureSet, string variant, int[] folds, LassoCVOptions options)
     {
         var x = GoldenLasso.Features(dataset, featureSet);
         var y = GoldenLasso.Targets(dataset);
@@ -36,7 +46,7 @@ public class LassoGoldenTests
         var outer = OuterFolds.ShuffledKFold(y.Length, 5, 42);
         var protocol = variant == "study" ? ScalingProtocol.Paper : ScalingProtocol.Default;
         var labels = new ResultLabels(dataset, featureSet, "", "");
-        var results = CrossValidation.Run(x, y, outer, protocol, new LassoCV(LassoCVOptions.Study), labels, folds);
+        var results = CrossValidation.Run(x, y, outer, protocol, new LassoCV(options), labels, folds);
 
         foreach (var e in results)
         {

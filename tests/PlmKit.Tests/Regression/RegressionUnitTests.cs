@@ -58,6 +58,23 @@ public class RegressionUnitTests
     }
 
     [Fact]
+    public void LearningCurveDrawsThePandasSubsampleAndCutsItsFolds()
+    {
+        // pandas sample(n=15, random_state=42) of 30 rows = RandomState(42).permutation(30)[:15]
+        // = [27,15,23,17,8,9,28,24,12,0,4,16,5,13,11]; KFold(3, shuffle=True, random_state=42) over
+        // those 15 tests positions [0,5,9,11,13] first, i.e. rows [27,9,0,16,13].
+        var x = Matrix<double>.Build.Dense(30, 2, (i, j) => Math.Sin(i * 1.3 + j));
+        var y = Enumerable.Range(0, 30).Select(i => Math.Cos(i * 0.7)).ToArray();
+        var labels = new ResultLabels("d", "m", "", "");
+        var curve = CrossValidation.LearningCurve(x, y, [15, 30], 1, 3, 42, ScalingProtocol.Paper, new RidgeCV(), labels);
+        Assert.Equal(6, curve.Count);
+        Assert.Equal([27, 9, 0, 16, 13], curve[0].TestRows.ToArray());
+        Assert.All(curve.Take(3), e => Assert.Equal(15, e.Result.SampleSize));
+        Assert.Equal(10, curve[0].Result.NTrain);
+        Assert.Throws<ConfigurationException>(() => CrossValidation.LearningCurve(x, y, [14], 1, 3, 42, ScalingProtocol.Paper, new RidgeCV(), labels));
+    }
+
+    [Fact]
     public void SpearmanUsesAverageRanksAndIsNaNForConstants()
     {
         // scipy.stats.spearmanr([1,2,2,3,5],[2,1,4,4,9]).correlation
