@@ -9,7 +9,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-libstdcxx="$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"
+# The system libstdc++ the loader would use (awk reads all input: an early exit would kill
+# ldconfig with SIGPIPE, which pipefail turns into a failure).
+libstdcxx="$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found=1}')"
 [ -n "$libstdcxx" ] || libstdcxx=/usr/lib/x86_64-linux-gnu/libstdc++.so.6
 if grep -aq 'GLIBCXX_3\.4\.32' "$libstdcxx" 2>/dev/null; then
   echo "libstdc++ ($libstdcxx) has GLIBCXX_3.4.32: TorchSharp needs no fix."

@@ -10,6 +10,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet restore PlmKit.slnx
 [ -f .config/dotnet-tools.json ] && dotnet tool restore
+bash environment/system-packages.sh  # mkdssp for structure-derived targets
+bash environment/figures-setup.sh   # figures: plotly.js (npm) and chromium (PNG export)
 # Patch the NuGet cache copy before building, so every build output gets the fixed library.
 bash environment/fix-torchsharp-natives.sh
 dotnet build PlmKit.slnx -c Release --no-restore

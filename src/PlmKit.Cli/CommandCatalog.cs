@@ -8,10 +8,15 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return Commands.VersionCommand.Create();
+        yield return Commands.StatsCommand.Create();
+        yield return Commands.StoreCommand.Create();
+        yield return Commands.FiguresCommand.Create();
+        yield return Commands.DatasetsCommand.Create();
+        yield return Commands.PropertiesCommand.Create();
         yield return Commands.EmbedCommand.Create();
         yield return Commands.EvaluateCommand.Create();
         yield return Commands.RunCommand.Create();
-        yield return Commands.StoreCommand.Create();
         yield return Commands.SlurmCommand.Create();
+        yield return Commands.ReproduceCommand.Create();
     }
 }

@@ -18,7 +18,6 @@ internal static class EvaluateCommand
     {
         var data = new Option<string>("--data") { Description = "Assay file (study DMS CSV, ProteinGym CSV, FASTA, or CSV).", Required = true };
         var format = new Option<string>("--format") { Description = "auto, swat, proteingym, fasta-csv or csv.", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong("auto", "swat", "proteingym", "fasta-csv", "csv");
         var targets = new Option<string?>("--targets") { Description = "Targets CSV (id,target) for --format fasta-csv." };
         var features = new Option<string>("--features")
         {
@@ -33,7 +32,6 @@ internal static class EvaluateCommand
             Description = "paper: MinMax scaler fitted on all rows (the study); default: fitted on each fold's training rows.",
             Required = true,
         };
-        protocol.AcceptOnlyFromAmong("paper", "default");
         var folds = new Option<string>("--folds")
         {
             Description = "Number of shuffled folds K, a CSV file with id,fold, or the name of a fold column of the data.",
@@ -42,7 +40,6 @@ internal static class EvaluateCommand
         var bySite = new Option<bool>("--group-by-site") { Description = "With --folds K: keep all variants of one mutated site in one fold (GroupKFold)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the shuffled folds (numpy RandomState), 0..4294967295.", DefaultValueFactory = _ => 42 };
         var regressor = new Option<string>("--regressor") { Description = "lasso (LassoCV as the study) or ridge (RidgeCV).", DefaultValueFactory = _ => "lasso" };
-        regressor.AcceptOnlyFromAmong("lasso", "ridge");
         var trainSizes = new Option<string?>("--train-sizes") { Description = "Learning curve: comma-separated subsample sizes n1,n2,..." };
         var repeats = new Option<int>("--repeats") { Description = "Learning curve: subsamples per size.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "Results CSV to write (a manifest <out>.manifest.json is written beside it).", Required = true };
@@ -54,6 +51,10 @@ internal static class EvaluateCommand
         command.SetAction(parse =>
         {
             var started = DateTimeOffset.UtcNow;
+            // Choices are checked here rather than by AcceptOnlyFromAmong, whose message spans several lines.
+            var formatName = OneOf(parse.GetValue(format)!, "--format", "auto", "swat", "proteingym", "fasta-csv", "csv");
+            var protocolName = OneOf(parse.GetValue(protocol)!, "--protocol", "paper", "default");
+            var regressorName = OneOf(parse.GetValue(regressor)!, "--regressor", "lasso", "ridge");
             var outPath = parse.GetValue(output)!;
             CheckOutput(outPath);
             var seedValue = parse.GetValue(seed);
@@ -71,7 +72,7 @@ internal static class EvaluateCommand
             var foldColumn = foldK is null && foldFile is null ? foldSpec : null;
 
             var dataPath = parse.GetValue(data)!;
-            var assay = AssayReader.Read(dataPath, ParseFormat(parse.GetValue(format)!), new AssayReadOptions
+            var assay = AssayReader.Read(dataPath, ParseFormat(formatName), new AssayReadOptions
             {
                 TargetsPath = parse.GetValue(targets),
                 FoldColumn = foldColumn,
@@ -83,8 +84,8 @@ internal static class EvaluateCommand
                 ? StoreFeatures.Load(featureSpec["store:".Length..], parse.GetValue(storeModel), parse.GetValue(layer), parse.GetValue(pool), assay)
                 : LoadFeatures(featureSpec, parse.GetValue(layer), parse.GetValue(pool), assay);
             var y = assay.Targets();
-            var scaling = parse.GetValue(protocol) == "paper" ? ScalingProtocol.Paper : ScalingProtocol.Default;
-            IRegressor model = parse.GetValue(regressor) == "ridge" ? new RidgeCV() : new LassoCV(LassoCVOptions.Study);
+            var scaling = protocolName == "paper" ? ScalingProtocol.Paper : ScalingProtocol.Default;
+            IRegressor model = regressorName == "ridge" ? new RidgeCV() : new LassoCV(LassoCVOptions.Study);
             var minRows = 2 * (foldK ?? 2) + 5;
             if (assay.Count < minRows) throw new InputException(dataPath, null, $"{assay.Count} rows are too few for this cross-validation (at least {minRows}).");
 
@@ -118,6 +119,10 @@ internal static class EvaluateCommand
         });
         return command;
     }
+
+    private static string OneOf(string value, string option, params string[] choices) =>
+        choices.Contains(value, StringComparer.Ordinal) ? value
+        : throw new ConfigurationException($"{option} '{value}' is not one of: {string.Join(", ", choices)}.");
 
     private static void CheckOutput(string path)
     {

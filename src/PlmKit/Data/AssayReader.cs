@@ -27,13 +27,20 @@ public static class AssayReader
     {
         options ??= new AssayReadOptions();
         if (!File.Exists(path)) throw new InputException(path, null, "file not found");
-        if (format == AssayFormat.Auto) format = Detect(path, options);
+        // Auto parses a CSV once: the table both decides the format and gives the rows.
+        CsvTable? table = null;
+        if (format == AssayFormat.Auto)
+        {
+            if (StartsLikeFasta(path)) format = AssayFormat.FastaCsv;
+            else format = DetectFromHeader(table = CsvTable.Load(path), options);
+        }
         var name = options.Name ?? System.IO.Path.GetFileNameWithoutExtension(path);
+        CsvTable Table() => table ?? CsvTable.Load(path);
         var rows = format switch
         {
-            AssayFormat.Swat => FromCsv(CsvTable.Load(path), "ID", "sequence", "target", "mutant", options.FoldColumn),
-            AssayFormat.ProteinGym => FromCsv(CsvTable.Load(path), "mutant", "mutated_sequence", "DMS_score", "mutant", options.FoldColumn),
-            AssayFormat.Csv => FromCsv(CsvTable.Load(path), options.IdColumn, options.SequenceColumn, options.TargetColumn, options.MutantColumn, options.FoldColumn),
+            AssayFormat.Swat => FromCsv(Table(), "ID", "sequence", "target", "mutant", options.FoldColumn),
+            AssayFormat.ProteinGym => FromCsv(Table(), "mutant", "mutated_sequence", "DMS_score", "mutant", options.FoldColumn),
+            AssayFormat.Csv => FromCsv(Table(), options.IdColumn, options.SequenceColumn, options.TargetColumn, options.MutantColumn, options.FoldColumn),
             AssayFormat.FastaCsv => FromFasta(path, options),
             _ => throw new ConfigurationException($"unknown assay format {format}"),
         };
@@ -44,20 +51,31 @@ public static class AssayReader
     /// <exception cref="InputException">Empty file, or a header that fits no format (the message lists it).</exception>
     public static AssayFormat Detect(string path, AssayReadOptions? options = null)
     {
-        options ??= new AssayReadOptions();
+        if (!File.Exists(path)) throw new InputException(path, null, "file not found");
+        return StartsLikeFasta(path) ? AssayFormat.FastaCsv : DetectFromHeader(CsvTable.Load(path), options ?? new AssayReadOptions());
+    }
+
+    /// <summary>True when the first non-blank line starts with '&gt;'.</summary>
+    /// <exception cref="InputException">The file is empty or blank.</exception>
+    private static bool StartsLikeFasta(string path)
+    {
         string? first;
         using (var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true))
         {
             do first = reader.ReadLine(); while (first is not null && first.Trim().Length == 0);
         }
         if (first is null) throw new InputException(path, null, "file is empty");
-        if (first.TrimStart().StartsWith('>')) return AssayFormat.FastaCsv;
-        var table = CsvTable.Load(path);
+        return first.TrimStart().StartsWith('>');
+    }
+
+    private static AssayFormat DetectFromHeader(CsvTable table, AssayReadOptions options)
+    {
         bool Has(string c) => table.Find(c) >= 0;
-        if (Has("ID") && Has("mutant") && Has("target") && Has("sequence") && table.Header[0].Length == 0) return AssayFormat.Swat;
+        // The study's files start with an unnamed index column; files without it read the same way.
+        if (Has("ID") && Has("mutant") && Has("target") && Has("sequence")) return AssayFormat.Swat;
         if (Has("mutant") && Has("mutated_sequence") && Has("DMS_score")) return AssayFormat.ProteinGym;
         if (Has(options.IdColumn) && Has(options.SequenceColumn) && Has(options.TargetColumn)) return AssayFormat.Csv;
-        throw new InputException(path, table.HeaderLine,
+        throw new InputException(table.Path, table.HeaderLine,
             $"cannot tell the format from the header ({table.DescribeHeader()}): expected the study's ',ID,mutant,target,sequence', "
             + $"ProteinGym's 'mutant,mutated_sequence,DMS_score', columns '{options.IdColumn},{options.SequenceColumn},{options.TargetColumn}', or a FASTA file");
     }
@@ -93,7 +111,7 @@ public static class AssayReader
             var key = r.Fields[idCol];
             if (key.Length == 0) throw new InputException(t.Path, r.Line, "empty id");
             if (!targets.TryAdd(key, r))
-                throw new InputException(t.Path, r.Line, $"duplicate id '{key}' (first on line {targets[key].Line})");
+                throw new InputException(t.Path, r.Line, $"duplicate id '{key}' (first at line {targets[key].Line})");
         }
         var inFasta = fasta.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         var notInFasta = t.Rows.Where(r => !inFasta.Contains(r.Fields[idCol])).ToList();
@@ -218,7 +236,7 @@ public static class AssayReader
             {
                 var f = rows[first[r.Id]];
                 if (o.DuplicateIds == DuplicateIdPolicy.Error)
-                    problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' (first on line {f.Line})");
+                    problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' (first at line {f.Line})");
                 else if (f.Sequence != r.Sequence)
                     problems[i] = new(r.File, r.Line, r.Id, $"duplicate id '{r.Id}' with a different sequence than on line {f.Line}");
             }

@@ -26,6 +26,15 @@ public static class FastaReader
     public static IReadOnlyList<FastaRecord> Read(string path, string? alphabet = Alphabets.Extended)
     {
         if (!File.Exists(path)) throw new InputException(path, null, "file not found");
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        return Read(reader, path, alphabet);
+    }
+
+    /// <summary>Reads every record from <paramref name="reader"/>; <paramref name="name"/> is the file name for messages.</summary>
+    /// <inheritdoc cref="Read(string, string?)" path="/exception"/>
+    public static IReadOnlyList<FastaRecord> Read(TextReader reader, string name, string? alphabet = Alphabets.Extended)
+    {
+        var path = name;
         var records = new List<FastaRecord>();
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         string? id = null, description = null;
@@ -39,7 +48,6 @@ public static class FastaReader
             records.Add(new FastaRecord(id, sequence.ToString(), headerLine, description!));
         }
 
-        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
         int lineNo = 0;
         while (reader.ReadLine() is { } raw)
         {
@@ -57,7 +65,7 @@ public static class FastaReader
                 sequence.Clear();
                 if (id.Length == 0) throw new InputException(path, lineNo, "empty id: the header needs an id right after '>'");
                 if (!firstLine.TryAdd(id, lineNo))
-                    throw new InputException(path, lineNo, $"duplicate id '{id}' (first on line {firstLine[id]})");
+                    throw new InputException(path, lineNo, $"duplicate id '{id}' (first at line {firstLine[id]})");
                 continue;
             }
             if (id is null) throw new InputException(path, lineNo, "sequence text before the first '>' header (is this a FASTA file?)");

@@ -11,7 +11,25 @@ public static class Poolings
         ["mean"] = () => new MeanPooling(),
         ["bos"] = () => new BosPooling(),
         ["maxPool"] = () => new MaxPooling(),
+        ["pca1"] = () => new PcaPooling(ComponentSelection.First),
+        ["pca2"] = () => new PcaPooling(ComponentSelection.Second),
+        ["pca1-2"] = () => new PcaPooling(ComponentSelection.Both),
+        ["rbf1"] = () => new KernelPcaPooling(PcaKernel.Rbf, ComponentSelection.First),
+        ["rbf2"] = () => new KernelPcaPooling(PcaKernel.Rbf, ComponentSelection.Second),
+        ["sigmoid1"] = () => new KernelPcaPooling(PcaKernel.Sigmoid, ComponentSelection.First),
+        ["sigmoid2"] = () => new KernelPcaPooling(PcaKernel.Sigmoid, ComponentSelection.Second),
+        ["iDCT1"] = () => Idct(0),
+        ["iDCT2"] = () => Idct(1),
+        ["iDCT3"] = () => Idct(2),
+        ["iDCT4"] = () => Idct(3),
+        ["iDCT5"] = () => Idct(4),
     };
+
+    private static IdctPooling Idct(int variant)
+    {
+        var (name, n, m) = IdctPooling.StudyVariants[variant];
+        return new IdctPooling(name, n, m);
+    }
 
     /// <summary>All method names, in the study's order.</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.ToList();

@@ -195,11 +195,12 @@ public static class EsmCheckpoint
         (new(@"^contact_head\.(.*)$"), "contact_head.$1"),
     ];
 
-    // Names that never become module tensors: the tied decoder (= embed_tokens.weight), the
+    // Names that never become module tensors: the tied decoder (= embed_tokens.weight; some
+    // transformers versions also save its bias, a copy of lm_head.bias), the
     // contact head, HF's position-id buffer.
     private static bool Wanted(string fairName, bool withLmHead) =>
         !fairName.StartsWith("contact_head.", StringComparison.Ordinal)
-        && fairName is not ("lm_head.weight" or "lm_head.decoder.weight" or "embeddings.position_ids")
+        && fairName is not ("lm_head.weight" or "lm_head.decoder.weight" or "lm_head.decoder.bias" or "embeddings.position_ids")
         && (withLmHead || !fairName.StartsWith("lm_head.", StringComparison.Ordinal));
 
     /// <summary>The fair-esm name of a Hugging Face key (unchanged when no rule matches, e.g. <c>lm_head.*</c>).</summary>
@@ -281,7 +282,7 @@ public static class EsmCheckpoint
             if (model.Config.Architecture == EsmArchitecture.Esm1b)
                 expected["embed_tokens.weight"][EsmAlphabet.Mask].zero_();
         }
-        model.eval();
+        model.PrepareForInference();
     }
 
     private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";

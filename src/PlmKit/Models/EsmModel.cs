@@ -111,8 +111,17 @@ public abstract class EsmModel : nn.Module
         var blocks = this.layers;
         for (int i = 0; i < blocks.Count; i++)
         {
-            x = blocks[i].Forward(x, attendMask);
-            if (i + 1 == blocks.Count) x = emb_layer_norm_after.forward(x);
+            // A scope per block frees its intermediates (attention, the 4·D-wide FFN activations)
+            // right away; one scope for the whole pass would hold every block's until the end.
+            Tensor next;
+            using (NewDisposeScope())
+            {
+                next = blocks[i].Forward(x, attendMask);
+                if (i + 1 == blocks.Count) next = emb_layer_norm_after.forward(next);
+                next.MoveToOuterDisposeScope();
+            }
+            if (!kept.ContainsValue(x)) x.Dispose();
+            x = next;
             if (layers.Contains(i + 1)) kept[i + 1] = x;
         }
         Tensor? logitsOut = logits ? lm_head!.Forward(x, embed_tokens.weight!) : null;
@@ -128,11 +137,26 @@ public abstract class EsmModel : nn.Module
     /// </summary>
     public EsmModel To(Device device, ScalarType dtype)
     {
+        // Already there: change nothing (another thread may be running Forward on this model).
+        var current = embed_tokens.weight!.device;
+        if (current.type == device.type && (current.index == device.index || device.index < 0 && current.index <= 0) && WeightType == dtype)
+            return this;
         this.to(device);
         foreach (var (_, m) in named_modules())
             if (m is Linear or LayerNorm or Embedding) m.to(dtype);
         if (lm_head is not null) lm_head.to(dtype);
+        PrepareForInference();
         return this;
+    }
+
+    /// <summary>
+    /// Rebuilds derived weights (stacked q/k/v) from the parameters and switches to eval mode.
+    /// The loader and <see cref="To"/> call it; call it yourself after changing parameters by hand.
+    /// </summary>
+    public void PrepareForInference()
+    {
+        foreach (var layer in layers) layer.Fuse();
+        eval();
     }
 
     /// <summary>Dtype of the weights (float32 or bfloat16).</summary>
@@ -245,6 +269,8 @@ public sealed class EsmLayer : nn.Module
         RegisterComponents();
     }
 
+    internal void Fuse() => self_attn.Fuse();
+
     /// <summary>x + attn(LN1(x)), then + fc2(gelu(fc1(LN2(x)))). x: [B, T, D].</summary>
     internal Tensor Forward(Tensor x, Tensor? attendMask)
     {
@@ -265,6 +291,13 @@ public sealed class EsmSelfAttention : nn.Module
 #pragma warning restore IDE1006
     private readonly int heads;
 
+    // q, k and v projections stacked into one [3D, D] matrix: one matmul instead of three
+    // (about twice as fast at D = 320). Derived from the parameters by Fuse(), which the model
+    // calls after loading and after every device/dtype change; not part of the state dict
+    // (assigned after RegisterComponents, so never registered).
+    private Tensor? qkvWeight;
+    private Tensor? qkvBias;
+
     internal EsmSelfAttention(int hidden, int heads, bool rotary) : base(nameof(EsmSelfAttention))
     {
         this.heads = heads;
@@ -276,18 +309,46 @@ public sealed class EsmSelfAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Rebuilds the stacked q/k/v weights from the current parameters.</summary>
+    internal void Fuse()
+    {
+        qkvWeight?.Dispose();
+        qkvBias?.Dispose();
+        using var noGrad = no_grad();
+        qkvWeight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
+        qkvBias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
+    }
+
     /// <summary>x: [B, T, D]; attendMask: [B, 1, 1, T] (true = key may be attended) or null. Returns [B, T, D].</summary>
     internal Tensor Forward(Tensor x, Tensor? attendMask)
     {
+        if (qkvWeight is null || qkvBias is null) throw new InvalidOperationException("weights not prepared: load the model with EsmCheckpoint.");
         long b = x.shape[0], t = x.shape[1], d = x.shape[2];
         long hd = d / heads;
-        var q = q_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
-        var k = k_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
-        var v = v_proj.forward(x).view(b, t, heads, hd).transpose(1, 2);
-        if (rot_emb is not null) (q, k) = rot_emb.Apply(q, k);
+        var qkv = F.linear(x, qkvWeight, qkvBias).view(b, t, 3, heads, hd);
+        Tensor q, k;
+        if (rot_emb is not null)
+        {
+            // Rotate q and k together: [B, T, 2, H, hd].
+            var qk = rot_emb.Apply(qkv.narrow(2, 0, 2));
+            (q, k) = (qk.select(2, 0), qk.select(2, 1));
+        }
+        else (q, k) = (qkv.select(2, 0), qkv.select(2, 1));
+        var v = qkv.select(2, 2);
         // Softmax(q·kᵀ/√hd) with padded keys excluded; q·hd^-0.5 as fair-esm's scaling.
-        var attn = F.scaled_dot_product_attention(q, k, v, attendMask, 0.0, false);
+        var attn = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attendMask, 0.0, false);
         return out_proj.forward(attn.transpose(1, 2).reshape(b, t, d));
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            qkvWeight?.Dispose();
+            qkvBias?.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }
 
@@ -313,22 +374,24 @@ public sealed class RotaryEmbedding : nn.Module
     /// <summary>The stored frequencies [head_dim/2], float32.</summary>
     public Tensor InvFreq => inv_freq;
 
-    /// <summary>Rotates q and k ([B, H, T, hd]) by position.</summary>
-    internal (Tensor Q, Tensor K) Apply(Tensor q, Tensor k)
+    /// <summary>Rotates x ([B, T, ..., hd], position on dimension 1) by position.</summary>
+    internal Tensor Apply(Tensor x)
     {
-        long t = k.shape[2];
+        long t = x.shape[1];
         var positions = arange(t, ScalarType.Float32, inv_freq.device);
         var freqs = outer(positions, inv_freq.to(ScalarType.Float32));
         var emb = cat([freqs, freqs], -1);
-        var cos = emb.cos().to(q.dtype);
-        var sin = emb.sin().to(q.dtype);
-        return (q * cos + RotateHalf(q) * sin, k * cos + RotateHalf(k) * sin);
-    }
-
-    private static Tensor RotateHalf(Tensor x)
-    {
-        var halves = x.chunk(2, -1);
-        return cat([halves[1].neg(), halves[0]], -1);
+        // [T, 1, ..., hd] to broadcast over the middle dimensions.
+        var shape = new long[x.dim() - 1];
+        Array.Fill(shape, 1L);
+        shape[0] = t;
+        shape[^1] = emb.shape[1];
+        var cos = emb.cos().to(x.dtype).view(shape);
+        // rotate_half(x) = cat(-x2, x1) = roll(x, hd/2) with the first half negated, so
+        // rotate_half(x)·sin = roll(x, hd/2)·(cat(-sin1, sin2)): one copy instead of chunk/neg/cat.
+        var sinHalves = emb.sin().chunk(2, -1);
+        var signedSin = cat([sinHalves[0].neg(), sinHalves[1]], -1).to(x.dtype).view(shape);
+        return addcmul(x * cos, x.roll(x.shape[^1] / 2, -1), signedSin, 1);
     }
 }
 

@@ -57,11 +57,13 @@ internal static class CoordinateDescent
                 if (normCols[ii] == 0.0) continue;
                 var col = x.Slice(ii * n, n);
                 var wOld = w[ii];
-                if (wOld != 0.0) TensorPrimitives.MultiplyAdd(col, wOld, r, r);
+                // The Cython adds wOld·x to R, takes xᵀR, then subtracts wNew·x. Same numbers with
+                // one pass less: xᵀ(R + wOld·x) = xᵀR + wOld·‖x‖², then R += (wOld − wNew)·x.
                 var tmp = TensorPrimitives.Dot(col, (ReadOnlySpan<double>)r);
+                if (wOld != 0.0) tmp += wOld * normCols[ii];
                 var wNew = Math.Sign(tmp) * Math.Max(Math.Abs(tmp) - l1, 0.0) / normCols[ii];
                 w[ii] = wNew;
-                if (wNew != 0.0) TensorPrimitives.MultiplyAdd(col, -wNew, r, r);
+                if (wNew != wOld) TensorPrimitives.MultiplyAdd(col, wOld - wNew, r, r);
                 dWMax = Math.Max(dWMax, Math.Abs(wNew - wOld));
                 wMax = Math.Max(wMax, Math.Abs(wNew));
             }
@@ -109,13 +111,13 @@ internal static class CoordinateDescent
             {
                 var qii = q[ii * p + ii];
                 if (qii == 0.0) continue;
-                var row = q.Slice(ii * p, p);
                 var wOld = w[ii];
-                if (wOld != 0.0) TensorPrimitives.MultiplyAdd(row, -wOld, h, h);
-                var tmp = xy[ii] - h[ii];
+                // The Cython subtracts wOld·Q[ii] from H, reads H[ii], then adds wNew·Q[ii]. Same
+                // numbers with one pass: H[ii] − wOld·Q[ii,ii], then H += (wNew − wOld)·Q[ii].
+                var tmp = wOld != 0.0 ? xy[ii] - (h[ii] - wOld * qii) : xy[ii] - h[ii];
                 var wNew = Math.Sign(tmp) * Math.Max(Math.Abs(tmp) - l1, 0.0) / qii;
                 w[ii] = wNew;
-                if (wNew != 0.0) TensorPrimitives.MultiplyAdd(row, wNew, h, h);
+                if (wNew != wOld) TensorPrimitives.MultiplyAdd(q.Slice(ii * p, p), wNew - wOld, h, h);
                 var d = Math.Abs(wNew - wOld);
                 if (d > dWMax) dWMax = d;
                 if (Math.Abs(wNew) > wMax) wMax = Math.Abs(wNew);

@@ -72,7 +72,7 @@ public sealed class AssayReaderBadInputTests : IDisposable
 
     [Fact]
     public void DuplicateIdRejectedByPolicy() =>
-        Fails(Swat(GoodRows + "2,v1,K2A,0.2,MATAYIAKQR\n"), 4, "duplicate id 'v1' (first on line 2)",
+        Fails(Swat(GoodRows + "2,v1,K2A,0.2,MATAYIAKQR\n"), 4, "duplicate id 'v1' (first at line 2)",
             options: new AssayReadOptions { DuplicateIds = DuplicateIdPolicy.Error });
 
     [Fact] public void MissingTarget() => Fails(Swat(GoodRows + "2,v3,K2C,,MCTAYIAKQR\n"), 4, "id 'v3': target is missing");
@@ -195,7 +195,7 @@ public sealed class AssayReaderBadInputTests : IDisposable
     public void FastaDuplicateIdNamesBothLines()
     {
         var fa = _tmp.Write("s.fasta", ">a\nMKT\n>b\nMKT\n>a second\nMKT\n");
-        AssertLocated(Assert.Throws<InputException>(() => FastaReader.Read(fa)), fa, 5, "duplicate id 'a' (first on line 1)");
+        AssertLocated(Assert.Throws<InputException>(() => FastaReader.Read(fa)), fa, 5, "duplicate id 'a' (first at line 1)");
     }
 
     [Fact]

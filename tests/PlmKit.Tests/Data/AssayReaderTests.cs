@@ -25,6 +25,14 @@ public sealed class AssayReaderTests : IDisposable
     }
 
     [Fact]
+    public void StudyLayoutWithoutTheIndexColumn()
+    {
+        var path = _tmp.Write("n.csv", "ID,mutant,target,sequence\nv1,K2A,0.5,MATAYIAKQR\nv2,T3C,0.1,MKCAYIAKQR\n");
+        Assert.Equal(AssayFormat.Swat, AssayReader.Detect(path));
+        Assert.Equal("MKTAYIAKQR", AssayReader.Read(path).WildType);
+    }
+
+    [Fact]
     public void QuotedNewlineKeepsLineNumbersOfLaterRows()
     {
         var path = _tmp.Write("q.csv", "id,note,sequence,target\na,\"two\nlines\",MKT,1\nb,x,MKJ,2\n");
@@ -64,6 +72,10 @@ public sealed class AssayReaderTests : IDisposable
         Assert.Null(a.WildType);
         var records = FastaReader.Read(fa);
         Assert.Equal(new FastaRecord("b", "MKTAYIAKQR", 1, "second protein"), records[0]);
+        var fromText = FastaReader.Read(new StringReader(">x\nMK\nTJ\n"), "in-memory", alphabet: null);
+        Assert.Equal("MKTJ", fromText.Single().Sequence);
+        var e = Assert.Throws<InputException>(() => FastaReader.Read(new StringReader(">x\nMK\nTJ\n"), "in-memory"));
+        Assert.Equal("in-memory:3: record 'x': letter 'J' at position 4 is not an amino acid (allowed: ACDEFGHIKLMNPQRSTVWYXBUZO)", e.Message);
     }
 
     [Fact]

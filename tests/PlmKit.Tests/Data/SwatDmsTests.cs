@@ -57,7 +57,7 @@ public class SwatDmsTests
         Assert.Equal(1622, assay.Count);
         Assert.Contains(assay.Notes, n => n.Contains("more than once"));
         var e = Assert.Throws<InputException>(() => AssayReader.Read(path, options: new AssayReadOptions { DuplicateIds = DuplicateIdPolicy.Error }));
-        Assert.Contains("duplicate id 'BRCA_BRCT_S1631R' (first on line 8)", e.Message);
+        Assert.Contains("duplicate id 'BRCA_BRCT_S1631R' (first at line 8)", e.Message);
         Assert.Equal(9, e.Line);
     }
 

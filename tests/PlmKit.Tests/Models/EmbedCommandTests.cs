@@ -108,8 +108,8 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(">a\nMKTAY\n>b\nMKtay\n", "'b' has lowercase letters at 3,4,5")]
-    [InlineData(">a\nMK-AY\n", "'a' has gaps at 3")]
+    [InlineData(">a\nMKTAY\n>b\nMKtay\n", ":4: record 'b': lower-case letter 't' at position 3")]
+    [InlineData(">a\nMK-AY\n", ":2: record 'a': letter '-' at position 3 is not an amino acid")]
     [InlineData("MKTAY\n", ":1: sequence text before the first '>' header")]
     [InlineData(">a\nMKT\n>a\nMKT\n", ":3: duplicate id 'a' (first at line 1)")]
     [InlineData(">a\n>b\nMKT\n", ":1: record 'a' has no sequence")]

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using PlmKit.Data;
+using PlmKit.Figures;
+
+namespace PlmKit.Cli.Commands;
+
+/// <summary>
+/// <c>plmkit reproduce --out DIR</c>: the study's statistics and figures from its published
+/// tables into one folder (tables/, figures/, manifest.json).
+/// </summary>
+internal static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Output folder (tables/, figures/, manifest.json).", Required = true };
+        var dataDir = new Option<string?>("--data-dir") { Description = $"Folder holding the study's tables (as ../shared/data/swat); default ${DataCatalog.DataDirVariable}, else the download cache, else download." };
+        var offline = new Option<bool>("--offline") { Description = "Never download: use --data-dir, $" + DataCatalog.DataDirVariable + " or the cache." };
+        var noPng = new Option<bool>("--no-png") { Description = "HTML figures only (no Chromium needed)." };
+        var margin = new Option<double>("--margin") { Description = "Equivalence margin in R² for the smallest model within it of the best.", DefaultValueFactory = _ => 0.02 };
+        var command = new Command("reproduce", "Reproduce the study's statistics and figures (Figures 2 and 3, size effects, learning curves) into one folder.")
+        {
+            output, dataDir, offline, noPng, margin,
+        };
+        command.SetAction(parse =>
+        {
+            var catalogOptions = new DataCatalogOptions { AllowDownload = !parse.GetValue(offline) };
+            if (parse.GetValue(dataDir) is { Length: > 0 } dir)
+            {
+                if (!Directory.Exists(dir)) throw new ConfigurationException($"--data-dir '{dir}' does not exist");
+                catalogOptions = catalogOptions with { OverrideDirectory = dir };
+            }
+            var stdout = parse.InvocationConfiguration.Output;
+            var result = StudyReproduction.Run(
+                new ReproductionOptions(parse.GetValue(output)!, DataCatalog.Load(catalogOptions), !parse.GetValue(noPng), parse.GetValue(margin)), stdout);
+            stdout.WriteLine($"wrote {result.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)} (see manifest.json)");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Text;
+
+namespace PlmKit.Data;
+
+/// <summary>
+/// A small in-memory table read from a tidy CSV file (one header line, one observation per row),
+/// such as the study's result tables. Cells are kept as strings; <see cref="Numbers"/> parses a
+/// column on demand. Every row remembers the 1-based line of the file it started on, so callers
+/// can report bad values as <c>file:line: problem</c>.
+/// </summary>
+/// <remarks>
+/// The reader follows RFC 4180: fields separated by commas, optionally enclosed in double quotes;
+/// a quoted field may contain commas, line breaks and doubled quotes (<c>""</c>). Written by hand
+/// because it is small and because the error messages must carry file and line, which general
+/// CSV libraries do not give in this form.
+/// </remarks>
+public sealed class TidyTable
+{
+    private readonly string[] _names;
+    private readonly Dictionary<string, int> _index;
+    private readonly string[][] _columns;
+    private readonly int[] _lines;
+
+    private TidyTable(string source, string[] names, string[][] columns, int[] lines)
+    {
+        Source = source;
+        _names = names;
+        _columns = columns;
+        _lines = lines;
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (!_index.TryAdd(names[i], i))
+                throw new InputException(source, 1, $"column name '{names[i]}' appears twice in the header");
+        }
+    }
+
+    /// <summary>Where the table came from (a file path or a caller-given name), used in error messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Column names in file order (the unnamed pandas index column is the empty string).</summary>
+    public IReadOnlyList<string> ColumnNames => _names;
+
+    /// <summary>Number of data rows (header excluded).</summary>
+    public int RowCount => _lines.Length;
+
+    /// <summary>True when the header has a column named <paramref name="name"/> (case-sensitive).</summary>
+    public bool HasColumn(string name) => _index.ContainsKey(name);
+
+    /// <summary>1-based line of the file on which data row <paramref name="row"/> (0-based) starts.</summary>
+    public int LineOf(int row) => _lines[row];
+
+    /// <summary>The cells of column <paramref name="name"/>, one per row, as written in the file.</summary>
+    /// <exception cref="InputException">The column does not exist; the message lists the columns there are.</exception>
+    public IReadOnlyList<string> Strings(string name) => _columns[IndexOf(name)];
+
+    /// <summary>
+    /// Column <paramref name="name"/> parsed as numbers (invariant culture; <c>NaN</c>, <c>Inf</c>
+    /// and <c>-Inf</c> are accepted and returned as such, so callers decide whether they are allowed).
+    /// </summary>
+    /// <returns>Array of length <see cref="RowCount"/>.</returns>
+    /// <exception cref="InputException">The column does not exist, or a cell is empty or not a number
+    /// (the message names the file, line, column and value).</exception>
+    public double[] Numbers(string name)
+    {
+        var cells = _columns[IndexOf(name)];
+        var values = new double[cells.Length];
+        for (int r = 0; r < cells.Length; r++)
+        {
+            string cell = cells[r].Trim();
+            if (cell.Length == 0)
+                throw new InputException(Source, _lines[r], $"column '{name}' is empty where a number is expected");
+            if (!TryParseNumber(cell, out values[r]))
+                throw new InputException(Source, _lines[r], $"column '{name}' has '{cells[r]}', which is not a number");
+        }
+        return values;
+    }
+
+    /// <summary>Reads a CSV file with a header line.</summary>
+    /// <param name="path">File to read (UTF-8).</param>
+    /// <exception cref="InputException">The file is missing, empty, or malformed (unterminated quote,
+    /// a row with a different number of fields than the header).</exception>
+    public static TidyTable Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException(path, null, "file not found");
+        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return Parse(reader, path);
+    }
+
+    /// <summary>Parses CSV text with a header line from <paramref name="reader"/>.</summary>
+    /// <param name="reader">The CSV text.</param>
+    /// <param name="source">Name used in error messages (a file path, or e.g. "&lt;stdin&gt;").</param>
+    /// <exception cref="InputException">Empty input or malformed CSV.</exception>
+    public static TidyTable Parse(TextReader reader, string source)
+    {
+        var parser = new CsvRecordReader(reader, source);
+        if (!parser.TryReadRecord(out var header, out _))
+            throw new InputException(source, 1, "the file is empty; a header line is expected");
+        var cells = new List<string>[header.Count];
+        for (int c = 0; c < cells.Length; c++) cells[c] = [];
+        var lines = new List<int>();
+        while (parser.TryReadRecord(out var record, out int line))
+        {
+            if (record.Count == 1 && record[0].Length == 0)
+                continue; // blank line (typically the last one): not a row
+            if (record.Count != header.Count)
+                throw new InputException(source, line, $"row has {record.Count} fields but the header has {header.Count}");
+            for (int c = 0; c < record.Count; c++) cells[c].Add(record[c]);
+            lines.Add(line);
+        }
+        return new TidyTable(source, [.. header], [.. cells.Select(c => c.ToArray())], [.. lines]);
+    }
+
+    /// <summary>
+    /// Builds a table from in-memory columns of equal length (tests, notebooks). Row <c>r</c> is
+    /// reported as line <c>r + 2</c>, as if the columns had been written to a CSV with a header.
+    /// </summary>
+    /// <param name="source">Name used in error messages.</param>
+    /// <param name="columns">Column name and cells, in order.</param>
+    /// <exception cref="ArgumentException">Columns of different lengths.</exception>
+    public static TidyTable FromColumns(string source, params (string Name, IReadOnlyList<string> Cells)[] columns)
+    {
+        int n = columns.Length == 0 ? 0 : columns[0].Cells.Count;
+        if (columns.Any(c => c.Cells.Count != n))
+            throw new ArgumentException("all columns must have the same number of cells", nameof(columns));
+        var lines = Enumerable.Range(2, n).ToArray();
+        return new TidyTable(source, [.. columns.Select(c => c.Name)], [.. columns.Select(c => c.Cells.ToArray())], lines);
+    }
+
+    /// <summary>
+    /// A copy of this table with one more column (or a replaced one) holding <paramref name="values"/>
+    /// written in round-trip invariant format, e.g. <c>log10(dataset_size)</c> as a model covariate.
+    /// </summary>
+    /// <param name="name">Column name.</param>
+    /// <param name="values">One value per row (length <see cref="RowCount"/>).</param>
+    /// <exception cref="ArgumentException">Wrong number of values.</exception>
+    public TidyTable WithColumn(string name, IReadOnlyList<double> values)
+    {
+        if (values.Count != RowCount)
+            throw new ArgumentException($"{values.Count} values for a table of {RowCount} rows", nameof(values));
+        var cells = values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+        var names = _names.ToList();
+        var columns = _columns.ToList();
+        if (_index.TryGetValue(name, out int at)) columns[at] = cells;
+        else { names.Add(name); columns.Add(cells); }
+        return new TidyTable(Source, [.. names], [.. columns], _lines);
+    }
+
+    /// <summary>The rows whose <paramref name="column"/> equals <paramref name="value"/> (ordinal), lines kept.</summary>
+    /// <exception cref="InputException">The column does not exist.</exception>
+    public TidyTable WhereEquals(string column, string value)
+    {
+        var cells = Strings(column);
+        var keep = Enumerable.Range(0, RowCount).Where(r => cells[r] == value).ToArray();
+        return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])]);
+    }
+
+    private int IndexOf(string name)
+    {
+        if (_index.TryGetValue(name, out int i)) return i;
+        string known = string.Join(", ", _names.Where(n => n.Length > 0).Select(n => $"'{n}'"));
+        throw new InputException(Source, 1, $"no column '{name}' in the header (columns: {known})");
+    }
+
+    private static bool TryParseNumber(string cell, out double value)
+    {
+        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+            return true;
+        // pandas and R write infinities as inf/Inf and missing values as nan/NA; NA stays an error.
+        switch (cell.ToLowerInvariant())
+        {
+            case "nan": value = double.NaN; return true;
+            case "inf": case "+inf": case "infinity": value = double.PositiveInfinity; return true;
+            case "-inf": case "-infinity": value = double.NegativeInfinity; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Splits CSV text into records, tracking the line each record starts on.</summary>
+    private sealed class CsvRecordReader(TextReader reader, string source)
+    {
+        private int _line = 1;
+        private bool _done;
+
+        public bool TryReadRecord(out List<string> fields, out int startLine)
+        {
+            fields = [];
+            startLine = _line;
+            if (_done) return false;
+            int ch = reader.Read();
+            if (ch < 0) { _done = true; return false; }
+            var field = new StringBuilder();
+            bool quoted = false, afterQuote = false, fieldStarted = false;
+            while (true)
+            {
+                if (ch < 0)
+                {
+                    if (quoted)
+                        throw new InputException(source, startLine, "a quoted field is not closed before the end of the file");
+                    fields.Add(field.ToString());
+                    _done = true;
+                    return true;
+                }
+                char c = (char)ch;
+                if (quoted)
+                {
+                    if (c == '"')
+                    {
+                        if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
+                        else { quoted = false; afterQuote = true; }
+                    }
+                    else
+                    {
+                        if (c == '\n') _line++;
+                        field.Append(c);
+                    }
+                }
+                else if (c == ',')
+                {
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    afterQuote = fieldStarted = false;
+                }
+                else if (c == '\r' || c == '\n')
+                {
+                    if (c == '\r' && reader.Peek() == '\n') reader.Read();
+                    _line++;
+                    fields.Add(field.ToString());
+                    return true;
+                }
+                else if (c == '"' && !fieldStarted)
+                {
+                    quoted = true;
+                    fieldStarted = true;
+                }
+                else if (afterQuote)
+                {
+                    throw new InputException(source, _line, $"unexpected character '{c}' after a closing quote");
+                }
+                else
+                {
+                    field.Append(c);
+                    fieldStarted = true;
+                }
+                ch = reader.Read();
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using PlmKit.Data;
+using XPlot.Plotly;
+
+namespace PlmKit.Figures;
+
+/// <summary>The figures PlmKit draws from a tidy table.</summary>
+public enum FigureKind
+{
+    /// <summary>Figure 2: contrasts of every compression against mean pooling.</summary>
+    Compression,
+    /// <summary>Figure 3: R² against parameter count per model family, with medians.</summary>
+    ModelSize,
+    /// <summary>R² against dataset size and protein length, with log-linear fits.</summary>
+    DatasetSize,
+    /// <summary>Learning curves from a sampling table.</summary>
+    LearningCurve,
+}
+
+/// <summary>A table of numbers behind a figure.</summary>
+/// <param name="Name">File name without extension, e.g. <c>model-size_medians</c>.</param>
+/// <param name="Csv">Tidy CSV text (header first, invariant culture, round-trip numbers).</param>
+public sealed record FigureTable(string Name, string Csv);
+
+/// <summary>A drawn figure with the numbers behind it.</summary>
+/// <param name="Kind">Which figure.</param>
+/// <param name="Chart">The chart (its Width and Height are the PNG size).</param>
+/// <param name="Tables">The numbers drawn, as tidy tables.</param>
+public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyList<FigureTable> Tables)
+{
+    /// <summary>The kind's command-line name: compression, model-size, dataset-size, learning-curve.</summary>
+    public string Name => KindName(Kind);
+
+    /// <summary>Command-line name of <paramref name="kind"/>.</summary>
+    public static string KindName(FigureKind kind) => kind switch
+    {
+        FigureKind.Compression => "compression",
+        FigureKind.ModelSize => "model-size",
+        FigureKind.DatasetSize => "dataset-size",
+        FigureKind.LearningCurve => "learning-curve",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Parses a command-line name (case-insensitive).</summary>
+    /// <exception cref="ConfigurationException">Unknown name (the message lists the known ones).</exception>
+    public static FigureKind ParseKind(string name)
+    {
+        foreach (var kind in Enum.GetValues<FigureKind>())
+            if (string.Equals(KindName(kind), name.Trim(), StringComparison.OrdinalIgnoreCase)) return kind;
+        throw new ConfigurationException(
+            $"unknown figure kind '{name}': use one of {string.Join(", ", Enum.GetValues<FigureKind>().Select(KindName))}");
+    }
+
+    /// <summary>
+    /// Draws <paramref name="kind"/> from a tidy table: for compression a contrasts table
+    /// (<c>contrast, estimate, conf_low, conf_high</c>) or a results table with
+    /// <c>Compression_method</c> (the mixed model and contrasts are then fitted), a results table with <c>dataset_size</c> and
+    /// <c>prot_length</c> for dataset-size, a results table for model-size, a sampling table
+    /// (<c>Sample_size</c>) for learning-curve.
+    /// </summary>
+    /// <exception cref="InputException">The table lacks what the figure needs, or has bad values.</exception>
+    public static StudyFigure FromTable(FigureKind kind, TidyTable table)
+    {
+        try
+        {
+            return kind switch
+            {
+                FigureKind.Compression => Of(table.HasColumn("contrast")
+                    ? CompressionData.FromContrastTable(table)
+                    : CompressionData.FromResults(table).Data),
+                FigureKind.ModelSize => Of(ModelSizeData.Compute(StudyTables.FoldScores(table))),
+                FigureKind.DatasetSize => Of(DatasetSizeData.Compute(StudyTables.FoldScores(table), StudyTables.Datasets(table))),
+                FigureKind.LearningCurve => Of(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            };
+        }
+        catch (ArgumentException e) when (e is not ArgumentOutOfRangeException)
+        {
+            throw new InputException(table.Source, null, $"cannot draw {KindName(kind)}: {e.Message}");
+        }
+    }
+
+    /// <summary>Figure 2 and its numbers.</summary>
+    public static StudyFigure Of(CompressionData data) => new(FigureKind.Compression, StudyFigures.Compression(data),
+    [
+        new("compression_contrasts", Csv(["contrast", "estimate", "conf_low", "conf_high"],
+            data.Contrasts.Select(c => new object[] { c.Contrast, c.Estimate, c.ConfLow, c.ConfHigh }))),
+    ]);
+
+    /// <summary>Figure 3 and its numbers: per-model medians and the dataset-level scores.</summary>
+    public static StudyFigure Of(ModelSizeData data) => new(FigureKind.ModelSize, StudyFigures.ModelSize(data),
+    [
+        new("model-size_medians", Csv(["Model", "ModelSize", "parameters", "median_R2_score_test", "n_datasets"],
+            data.Medians.Select(m => new object[] { m.Model.Family, m.Model.Size, m.Model.Parameters, m.MedianR2, m.Datasets }))),
+        new("model-size_scores", Csv(["Dataset", "Model", "ModelSize", "parameters", "mean_R2_score_test", "n_folds"],
+            data.Scores.Select(s => new object[] { s.Dataset, s.Model.Family, s.Model.Size, s.Model.Parameters, s.MeanR2, s.Folds }))),
+    ]);
+
+    /// <summary>The dataset-size figure and its numbers: per-dataset points and the two fits.</summary>
+    public static StudyFigure Of(DatasetSizeData data) => new(FigureKind.DatasetSize, StudyFigures.DatasetSize(data),
+    [
+        new("dataset-size_points", Csv(["Dataset", "group", "dataset_size", "prot_length", "mean_R2_score_test", "n_models"],
+            data.Points.Select(p => new object[] { p.Info.Dataset, p.Info.Group, p.Info.Size, p.Info.ProteinLength, p.MeanR2, p.Models }))),
+        new("dataset-size_fits", Csv(["predictor", "intercept", "slope_per_log10", "r_squared", "slope_p_value", "n_datasets"],
+            new[] { ("log10(dataset_size)", data.SizeFit), ("log10(prot_length)", data.LengthFit) }
+                .Select(f => new object[] { f.Item1, f.Item2.Intercept, f.Item2.Slope, f.Item2.RSquared, f.Item2.SlopePValue, f.Item2.N }))),
+    ]);
+
+    /// <summary>The learning-curve figure and its numbers.</summary>
+    public static StudyFigure Of(LearningCurveData data) => new(FigureKind.LearningCurve, StudyFigures.LearningCurve(data),
+    [
+        new("learning-curve_points", Csv(["Dataset", "Model", "ModelSize", "Sample_size", "mean_R2_score_test", "sd_R2_score_test", "n_folds"],
+            data.Points.Select(p => new object[] { p.Dataset, p.Model.Family, p.Model.Size, p.SampleSize, p.MeanR2, p.StdR2, p.Folds }))),
+    ]);
+
+    private static string Csv(string[] header, IEnumerable<object[]> rows) => TidyCsv.Format(header, rows);
+}

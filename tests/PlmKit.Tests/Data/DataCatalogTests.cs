@@ -1,0 +1,161 @@
+using System.Net;
+using PlmKit.Data;
+
+namespace PlmKit.Tests.Data;
+
+/// <summary>The catalogue against the shared copy of the study's data; downloads through a fake handler only.</summary>
+public sealed class DataCatalogTests : IDisposable
+{
+    private readonly TempFiles _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private DataCatalog Offline(string? overrideDir) => DataCatalog.Load(new DataCatalogOptions
+    {
+        OverrideDirectory = overrideDir,
+        CacheDirectory = Path.Combine(_tmp.Dir, "cache"),
+        AllowDownload = false,
+    });
+
+    [Fact]
+    public void ListsThe35AssaysAndTheStudyTables()
+    {
+        var catalog = Offline(SharedData.Swat);
+        Assert.Equal(35, catalog.Entries.Count(e => e.Kind == "dms"));
+        Assert.Equal(5, catalog.Entries.Count(e => e.Kind == "results"));
+        Assert.Contains("fa7173381624413399049c533a1078a14c4993cb", catalog.Source);
+        Assert.All(catalog.Entries, e =>
+        {
+            Assert.Matches("^[0-9a-f]{64}$", e.Sha256);
+            Assert.StartsWith("https://", e.Url);
+            Assert.Contains("fa7173381624413399049c533a1078a14c4993cb", e.Url);
+            Assert.False(string.IsNullOrWhiteSpace(e.Description));
+        });
+        Assert.Equal(
+            Directory.GetFiles(Path.Combine(SharedData.Swat, "dms"), "*.csv").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal),
+            catalog.Entries.Where(e => e.Kind == "dms").Select(e => e.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void EveryEntryResolvesFromTheOverrideWithItsChecksum()
+    {
+        var catalog = Offline(SharedData.Swat);
+        foreach (var e in catalog.Entries)
+        {
+            var path = catalog.Resolve(e.Name);
+            Assert.Equal(Path.Combine(SharedData.Swat, e.File), path);
+            Assert.Equal(e.Bytes, new FileInfo(path).Length);
+            if (e.Kind == "dms") Assert.Equal(e.Rows, File.ReadLines(path).Count() - 1);
+        }
+    }
+
+    [Fact]
+    public void ReadsAnAssayByName()
+    {
+        var assay = Offline(SharedData.Swat).ReadAssay("if1_ecoli");
+        Assert.Equal("IF1_ECOLI", assay.Name);
+        Assert.Equal(1439, assay.Count);
+        Assert.Throws<ConfigurationException>(() => Offline(SharedData.Swat).ReadAssay("PISCES_all_multi_model"));
+    }
+
+    [Fact]
+    public void TheEnvironmentVariableIsTheDefaultOverride()
+    {
+        var before = Environment.GetEnvironmentVariable(DataCatalog.DataDirVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(DataCatalog.DataDirVariable, SharedData.Swat);
+            Assert.Equal(SharedData.Swat, new DataCatalogOptions().OverrideDirectory);
+            Assert.Equal(Path.Combine(SharedData.Swat, "dms", "YAP1_HUMAN_Fields2012_singles.csv"), DataCatalog.Load().Resolve("YAP1_HUMAN_Fields2012_singles"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(DataCatalog.DataDirVariable, before);
+        }
+    }
+
+    [Fact]
+    public void AbsentOfflineNamesTheVariable()
+    {
+        var e = Assert.Throws<PlmKitException>(() => Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+        Assert.Contains("PLMKIT_DATA_DIR", e.Message);
+        Assert.Contains("dms/IF1_ECOLI.csv", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void AFlatFolderWorksToo()
+    {
+        File.Copy(Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv"), Path.Combine(_tmp.Dir, "IF1_ECOLI.csv"));
+        Assert.Equal(Path.Combine(_tmp.Dir, "IF1_ECOLI.csv"), Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+    }
+
+    [Fact]
+    public void ADamagedLocalFileIsRejected()
+    {
+        Directory.CreateDirectory(Path.Combine(_tmp.Dir, "dms"));
+        var path = _tmp.Write(Path.Combine("dms", "IF1_ECOLI.csv"), ",ID,mutant,target,sequence\n");
+        var e = Assert.Throws<InputException>(() => Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+        Assert.Equal(path, e.File);
+        Assert.Contains("differs from the catalogue", e.Message);
+    }
+
+    [Fact]
+    public void UnknownNamesGetSuggestions()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Offline(SharedData.Swat).Get("BLAT_ECOLX"));
+        Assert.Contains("did you mean BLAT_ECOLX_", e.Message);
+    }
+
+    private sealed class FakeHandler(Func<HttpRequestMessage, HttpResponseMessage> respond) : HttpMessageHandler
+    {
+        public List<Uri> Requests { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Add(request.RequestUri!);
+            return Task.FromResult(respond(request));
+        }
+    }
+
+    private DataCatalog Online(FakeHandler handler) => DataCatalog.Load(new DataCatalogOptions
+    {
+        OverrideDirectory = null,
+        CacheDirectory = Path.Combine(_tmp.Dir, "cache"),
+        Http = new HttpClient(handler),
+    });
+
+    [Fact]
+    public void DownloadsIntoTheCacheOnceAndVerifies()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(SharedData.Swat, "dms", "YAP1_HUMAN_Fields2012_singles.csv"));
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(bytes) });
+        var catalog = Online(handler);
+        var path = catalog.Resolve("YAP1_HUMAN_Fields2012_singles");
+        Assert.Equal(Path.Combine(_tmp.Dir, "cache", "dms", "YAP1_HUMAN_Fields2012_singles.csv"), path);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        Assert.Equal(path, catalog.Resolve("YAP1_HUMAN_Fields2012_singles"));
+        Assert.Single(handler.Requests);
+        Assert.EndsWith("/data/DMS_metadata/YAP1_HUMAN_Fields2012_singles_metadata.csv", handler.Requests[0].ToString());
+    }
+
+    [Fact]
+    public void AWrongDownloadIsNotStored()
+    {
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>moved</html>") });
+        var e = Assert.Throws<PlmKitException>(() => Online(handler).Resolve("IF1_ECOLI"));
+        Assert.Contains("expected " + Offline(null).Get("IF1_ECOLI").Sha256, e.Message);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_tmp.Dir, "cache"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void NoNetworkGivesOneClearMessage()
+    {
+        var handler = new FakeHandler(_ => throw new HttpRequestException("Name or service not known"));
+        var e = Assert.Throws<PlmKitException>(() => Online(handler).Resolve("IF1_ECOLI"));
+        Assert.Contains("could not be downloaded", e.Message);
+        Assert.Contains("Offline? Set PLMKIT_DATA_DIR", e.Message);
+        var notFound = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.NotFound));
+        Assert.Contains("404", Assert.Throws<PlmKitException>(() => Online(notFound).Resolve("IF1_ECOLI")).Message);
+    }
+}

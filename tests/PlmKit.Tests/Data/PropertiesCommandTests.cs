@@ -1,0 +1,81 @@
+using System.CommandLine;
+using PlmKit.Data;
+using PlmKit.Tests.Data;
+
+namespace PlmKit.Tests.Data;
+
+public sealed class PropertiesCommandTests : IDisposable
+{
+    private readonly TempFiles _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private static (int Code, string Out, string Err) Invoke(params string[] args)
+    {
+        var root = new RootCommand();
+        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void WritesTheStudysColumns()
+    {
+        var fasta = Path.Combine(SharedData.Golden, "sequences.fasta");
+        var output = Path.Combine(_tmp.Dir, "targets.csv");
+        var (code, stdout, err) = Invoke("properties", "--input", fasta, "--out", output);
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        Assert.Contains("wrote 12 proteins", stdout);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(13, lines.Length);
+        Assert.Equal("ID,sequence,len,Instability_index,Hydrophobicity,Charge,Isoelectric_point,mW_kDa,A_freq,C_freq,D_freq,E_freq,F_freq,G_freq,H_freq,I_freq,K_freq,L_freq,M_freq,N_freq,P_freq,Q_freq,R_freq,S_freq,T_freq,V_freq,W_freq,Y_freq", lines[0]);
+        // IF1_ECOLI, as peptides 0.3.4 rounded by the study (see ProteinPropertiesTests).
+        Assert.StartsWith("IF1_ECOLI,MAKEDNIEMQGTVLETLPNTMFRVELENGHVVTAHISGKMRKNYIRILTGDKVTVELTPYDLSKGRIVFRSR,72,37.35,-0.35,2.19,9.78,8.25,0.027777777777777776,", lines[1]);
+        // The same table is readable as an assay (targets: one column of it).
+        var assay = AssayReader.Read(output, AssayFormat.Csv, new AssayReadOptions { IdColumn = "ID", TargetColumn = "Isoelectric_point" });
+        Assert.Equal(9.78, assay.Records[0].Target);
+    }
+
+    [Fact]
+    public void AddsSecondaryStructureFromAFolder()
+    {
+        var structures = Path.Combine(_tmp.Dir, "pdb");
+        Directory.CreateDirectory(structures);
+        File.Copy(Path.Combine(SharedData.RepoRoot, "tests", "PlmKit.Tests", "Data", "Reference", "two_helices.pdb"), Path.Combine(structures, "HLX1.pdb"));
+        var fasta = _tmp.Write("h.fasta", ">HLX1A\n" + new string('A', 39) + "\n");
+        var output = Path.Combine(_tmp.Dir, "ss.csv");
+        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", output, "--structures", structures);
+        if (code == 2 && err.Contains("apt-get install dssp")) return; // no mkdssp here: the clear message is the contract
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(output);
+        Assert.EndsWith(",ss_H,ss_B,ss_E,ss_G,ss_I,ss_T,ss_S,ss_Coil", lines[0]);
+        var values = lines[1].Split(',')[^8..].Select(double.Parse).ToArray();
+        Assert.Equal(31.0 / 37, values[0], 15);
+        Assert.Equal(4.0 / 37, values[7], 15);
+    }
+
+    [Fact]
+    public void MissingStructureNamesTheRecordAndWritesNothing()
+    {
+        var structures = Directory.CreateDirectory(Path.Combine(_tmp.Dir, "empty")).FullName;
+        var fasta = _tmp.Write("h.fasta", ">a\nMKT\n>1XYZB\nMKV\n");
+        var output = Path.Combine(_tmp.Dir, "out.csv");
+        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", output, "--structures", structures);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"plmkit: error: {fasta}:1: no structure for 'a'", err);
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFiles(_tmp.Dir, "*.part"));
+    }
+
+    [Fact]
+    public void BadFastaIsOneLine()
+    {
+        var fasta = _tmp.Write("bad.fasta", ">a\nMK1\n");
+        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", Path.Combine(_tmp.Dir, "o.csv"));
+        Assert.Equal(2, code);
+        Assert.Equal($"plmkit: error: {fasta}:2: record 'a': letter '1' at position 3 is not an amino acid (allowed: ACDEFGHIKLMNPQRSTVWYXBUZO)", err.Trim());
+    }
+}

@@ -1,0 +1,189 @@
+using System.CommandLine;
+using System.Globalization;
+using PlmKit.Tests.Data;
+
+namespace PlmKit.Tests.Regression;
+
+/// <summary><c>plmkit evaluate</c> end to end: study numbers from the CLI, id joins, and a catalogue of bad inputs.</summary>
+public class EvaluateCommandTests
+{
+    private static string If1 => Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv");
+
+    internal static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var root = new RootCommand("test");
+        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static List<string[]> ReadCsv(string path) =>
+        File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
+
+    private static double Num(string s) => s.Length == 0 ? double.NaN : double.Parse(s, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void PaperProtocolReproducesTheStudyFromItsOwnInputs()
+    {
+        using var tmp = new TempFiles();
+        var outPath = Path.Combine(tmp.Dir, "results.csv");
+        var (code, _, err) = Run("evaluate", "--data", If1, "--features", "onehot", "--protocol", "paper", "--out", outPath);
+        Assert.True(code == 0, err);
+        var rows = ReadCsv(outPath);
+        Assert.Equal(string.Join(',', PlmKit.Regression.ResultsCsv.Columns), string.Join(',', rows[0]));
+        var expected = GoldenLasso.Csv("IF1_ECOLI", "onehot", "study");
+        Assert.Equal(6, rows.Count);
+        for (var k = 0; k < 5; k++)
+        {
+            var r = rows[k + 1];
+            Assert.Equal("IF1_ECOLI", r[0]);
+            Assert.Equal((k + 1).ToString(CultureInfo.InvariantCulture), r[3]);
+            Assert.Equal(expected[k]["r2_test"], Num(r[7]), 1e-8);
+            Assert.Equal(expected[k]["r2_train"], Num(r[4]), 1e-8);
+            Assert.Equal(expected[k]["alpha_"], Num(r[14]), 1e-12);
+            Assert.Equal(expected[k]["n_train"], Num(r[15]));
+            if (double.IsNaN(expected[k]["spearman_test"])) Assert.Equal("", r[11]);
+        }
+        Assert.True(File.Exists(outPath + ".manifest.json"));
+    }
+
+    [Fact]
+    public void FeatureCsvIsJoinedOnIdWhateverItsRowOrder()
+    {
+        using var tmp = new TempFiles();
+        var x = GoldenLasso.Features("IF1_ECOLI", "esm8Mshape");
+        var ids = File.ReadAllLines(If1).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[1]).ToArray();
+        // Reversed row order: the join must put every vector back on its id.
+        var lines = new List<string> { "id," + string.Join(',', Enumerable.Range(0, x.ColumnCount)) };
+        for (var i = ids.Length - 1; i >= 0; i--)
+            lines.Add(ids[i] + "," + string.Join(',', x.Row(i).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+        var features = tmp.Write("esm8M.csv", string.Join('\n', lines) + "\n");
+        var outPath = Path.Combine(tmp.Dir, "r.csv");
+        var (code, _, err) = Run("evaluate", "--data", If1, "--features", features, "--protocol", "default", "--out", outPath);
+        Assert.True(code == 0, err);
+        var rows = ReadCsv(outPath);
+        var expected = GoldenLasso.Csv("IF1_ECOLI", "esm8Mshape", "leakage_free");
+        for (var k = 0; k < 5; k++)
+        {
+            Assert.Equal(expected[k]["r2_test"], Num(rows[k + 1][7]), 1e-8);
+            Assert.Equal(expected[k]["n_nonzero"], Num(rows[k + 1][12]));
+        }
+    }
+
+    [Fact]
+    public void ExplicitFoldFileAndSiteGroupsAndLearningCurveRun()
+    {
+        using var tmp = new TempFiles();
+        var data = tmp.Write("small.csv", string.Join('\n', File.ReadAllLines(If1).Take(121)) + "\n");
+        var ids = File.ReadAllLines(data).Skip(1).Select(l => l.Split(',')[1]).ToArray();
+        var folds = tmp.Write("folds.csv", "id,fold\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3 + 1}")) + "\n");
+
+        var out1 = Path.Combine(tmp.Dir, "a.csv");
+        var (c1, _, e1) = Run("evaluate", "--data", data, "--features", "composition", "--protocol", "default", "--folds", folds, "--regressor", "ridge", "--out", out1);
+        Assert.True(c1 == 0, e1);
+        var rows = ReadCsv(out1);
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(["40", "40", "40"], rows.Skip(1).Select(r => r[16]));
+
+        var out2 = Path.Combine(tmp.Dir, "b.csv");
+        var (c2, _, e2) = Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--folds", "4", "--group-by-site", "--out", out2);
+        Assert.True(c2 == 0, e2);
+        Assert.Equal(5, ReadCsv(out2).Count);
+
+        var out3 = Path.Combine(tmp.Dir, "c.csv");
+        var (c3, _, e3) = Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--train-sizes", "40,80", "--repeats", "2", "--regressor", "ridge", "--out", out3);
+        Assert.True(c3 == 0, e3);
+        var curve = ReadCsv(out3);
+        Assert.Equal(1 + 2 * 2 * 5, curve.Count);
+        Assert.Equal(["40", "80"], curve.Skip(1).Select(r => r[18]).Distinct());
+    }
+
+    public static TheoryData<string, string[]> BadInputs()
+    {
+        var d = new TheoryData<string, string[]>();
+        void Add(string name, params string[] args) => d.Add(name, args);
+        Add("no --data", "--features", "onehot", "--protocol", "paper");
+        Add("no --features", "--data", "{data}", "--protocol", "paper");
+        Add("no --protocol", "--data", "{data}", "--features", "onehot");
+        Add("unknown protocol", "--data", "{data}", "--features", "onehot", "--protocol", "study");
+        Add("unknown regressor", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--regressor", "svm");
+        Add("unknown format", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--format", "xlsx");
+        Add("data file missing", "--data", "{dir}/nope.csv", "--features", "onehot", "--protocol", "paper");
+        Add("features path missing", "--data", "{data}", "--features", "{dir}/nope.csv", "--protocol", "paper");
+        Add("one fold", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "1");
+        Add("negative folds", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "-3");
+        Add("fold column missing", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "fold_random_5");
+        Add("fold file lacks ids", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_short}");
+        Add("fold file lacks fold column", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_nocol}");
+        Add("fold file with one label", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_one}");
+        Add("negative seed", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--seed", "-1");
+        Add("seed above 2^32", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--seed", "5000000000");
+        Add("seed not a number", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--seed", "abc");
+        Add("train size not a number", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--train-sizes", "10,abc");
+        Add("train size zero", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--train-sizes", "0");
+        Add("train size above rows", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--train-sizes", "100000");
+        Add("train sizes with fold file", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_good}", "--train-sizes", "40");
+        Add("zero repeats", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--train-sizes", "40", "--repeats", "0");
+        Add("site groups with fold file", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--folds", "{folds_good}", "--group-by-site");
+        Add("out is a directory", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--out", "{dir}");
+        Add("out directory missing", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--out", "{dir}/no/such/r.csv");
+        Add("layer with onehot", "--data", "{data}", "--features", "onehot", "--protocol", "paper", "--layer", "6");
+        Add("feature cell not numeric", "--data", "{data}", "--features", "{feat_text}", "--protocol", "paper");
+        Add("feature id repeated", "--data", "{data}", "--features", "{feat_dup}", "--protocol", "paper");
+        Add("feature ids missing", "--data", "{data}", "--features", "{feat_short}", "--protocol", "paper");
+        Add("embed dir without the layer", "--data", "{data}", "--features", "{embed}", "--layer", "9", "--pool", "mean", "--protocol", "paper");
+        Add("target not a number", "--data", "{data_badtarget}", "--features", "onehot", "--protocol", "paper");
+        Add("too few rows", "--data", "{data_tiny}", "--features", "onehot", "--protocol", "paper");
+        return d;
+    }
+
+    private static string WithTarget(string line, string target)
+    {
+        var cells = line.Split(',');
+        cells[3] = target;
+        return string.Join(',', cells);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputGivesOneLineExitTwoAndNoOutput(string name, string[] template)
+    {
+        using var tmp = new TempFiles();
+        var lines = File.ReadAllLines(If1).Take(61).ToArray();
+        var ids = lines.Skip(1).Select(l => l.Split(',')[1]).ToArray();
+        var files = new Dictionary<string, string>
+        {
+            ["{dir}"] = tmp.Dir,
+            ["{data}"] = tmp.Write("data.csv", string.Join('\n', lines) + "\n"),
+            ["{data_tiny}"] = tmp.Write("tiny.csv", string.Join('\n', lines.Take(8)) + "\n"),
+            ["{data_badtarget}"] = tmp.Write("bad.csv", string.Join('\n', lines.Select((l, i) => i == 5 ? WithTarget(l, "abc") : l)) + "\n"),
+            ["{folds_good}"] = tmp.Write("folds.csv", "id,fold\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3}")) + "\n"),
+            ["{folds_short}"] = tmp.Write("folds_short.csv", "id,fold\n" + string.Join('\n', ids.Skip(1).Select((id, i) => $"{id},{i % 3}")) + "\n"),
+            ["{folds_nocol}"] = tmp.Write("folds_nocol.csv", "id,split\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3}")) + "\n"),
+            ["{folds_one}"] = tmp.Write("folds_one.csv", "id,fold\n" + string.Join('\n', ids.Select(id => $"{id},1")) + "\n"),
+            ["{feat_text}"] = tmp.Write("feat_text.csv", "id,a,b\n" + string.Join('\n', ids.Select((id, i) => i == 7 ? $"{id},1,high" : $"{id},1,{i}")) + "\n"),
+            ["{feat_dup}"] = tmp.Write("feat_dup.csv", "id,a,b\n" + string.Join('\n', ids.Append(ids[3]).Select((id, i) => $"{id},1,{i}")) + "\n"),
+            ["{feat_short}"] = tmp.Write("feat_short.csv", "id,a,b\n" + string.Join('\n', ids.Take(30).Select((id, i) => $"{id},1,{i}")) + "\n"),
+        };
+        var embed = Directory.CreateDirectory(Path.Combine(tmp.Dir, "embed")).FullName;
+        File.WriteAllText(Path.Combine(embed, "layer6.mean.csv"), "id,0,1\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i},1")) + "\n");
+        files["{embed}"] = embed;
+
+        var args = template.Select(a => files.Aggregate(a, (s, kv) => s.Replace(kv.Key, kv.Value))).ToList();
+        var outPath = Path.Combine(tmp.Dir, "results.csv");
+        if (!args.Contains("--out")) args.AddRange(["--out", outPath]);
+        var before = Directory.GetFiles(tmp.Dir, "*", SearchOption.AllDirectories).ToHashSet();
+
+        var (code, _, err) = Run(["evaluate", .. args]);
+
+        Assert.True(code == 2, $"{name}: exit {code}, stderr: {err}");
+        var errLines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errLines);
+        Assert.StartsWith("plmkit: error: ", errLines[0]);
+        Assert.DoesNotContain("   at ", err);
+        var after = Directory.GetFiles(tmp.Dir, "*", SearchOption.AllDirectories).ToHashSet();
+        Assert.True(after.SetEquals(before), $"{name}: files appeared: {string.Join(", ", after.Except(before))}");
+    }
+}
