@@ -32,7 +32,7 @@ internal static class EmbedCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)." };
         var store = new Option<string?>("--store") { Description = "Embedding store folder: compute only vectors it lacks, keep every committed batch (see plmkit store)." };
         var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
-        var commitEvery = new Option<int>("--commit-every") { Description = "With --store: sequences per committed chunk (what a kill can lose; larger chunks batch better).", DefaultValueFactory = _ => 64 };
+        var commitEvery = new Option<int?>("--commit-every") { Description = "With --store: mean sequences per committed chunk (what a kill can lose; default: about 16 token batches)." };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
         var command = new Command("embed", "Embed proteins with ESM-2 / ESM-1v and pool them per protein.");

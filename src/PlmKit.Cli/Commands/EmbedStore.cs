@@ -17,7 +17,7 @@ namespace PlmKit.Cli.Commands;
 internal static class EmbedStore
 {
     public static int Run(string model, string input, string layersText, string poolsText, string outDir, int maxTokens,
-        string dtype, string device, string longPolicy, int? threads, string storeDir, string? shardText, int commitEvery, TextWriter output)
+        string dtype, string device, string longPolicy, int? threads, string storeDir, string? shardText, int? commitEvery, TextWriter output)
     {
         if (commitEvery < 1) throw new ConfigurationException($"--commit-every must be at least 1 (got {commitEvery}).");
         var shard = shardText is null ? Shard.All : Shard.Parse(shardText);
@@ -35,7 +35,8 @@ internal static class EmbedStore
         var layers = EmbedderOptions.ParseLayers(layersText, source.LayerCount);
         foreach (var p in pools) Poolings.Create(p).OutputLength(source.Loaded.Model.Config.Hidden);
         using var store = EmbeddingStore.Open(storeDir);
-        var report = new StoredEmbedder(store, source).Run(items, layers, pools, shard, commitEvery);
+        var report = new StoredEmbedder(store, source).Run(items, layers, pools, shard,
+            commitEvery ?? StoredEmbedder.ChunkSizeFor(items.Select(i => i.Sequence), maxTokens));
         output.WriteLine($"store {store.Directory} (shard {shard}): {report.Sequences} sequences, {report.Reused} already stored, {report.Computed} embedded now, {report.VectorsAdded} vectors added");
         if (shard.Count > 1)
         {

@@ -44,8 +44,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
     /// <summary>This process's part of the grid (by dataset × model).</summary>
     public Shard Shard { get; init; } = Shard.All;
 
-    /// <summary>Sequences per committed embedding batch.</summary>
-    public int EmbedBatch { get; init; } = 32;
+    /// <summary>Mean sequences per committed embedding chunk, or null for about 16 token batches of 4,096 (see <see cref="StoredEmbedder.ChunkSizeFor"/>).</summary>
+    public int? EmbedChunk { get; init; }
 
     /// <summary>Receives progress after each cell and at each stage.</summary>
     public IProgress<RunProgress>? Progress { get; init; }
@@ -90,7 +90,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 var layers = open.Select(c => c.Layer).Distinct().Order().ToList();
                 var pools = open.Select(c => c.Pool).Distinct().ToList();
                 embedding.Add((data.Name, source.ModelName,
-                    new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All, EmbedBatch)));
+                    new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All,
+                        EmbedChunk ?? StoredEmbedder.ChunkSizeFor(items.Select(i => i.Sequence), Embeddings.Batching.DefaultTokensPerBatch))));
 
                 Report($"evaluating {data.Name} with {source.ModelName}");
                 var features = new ConcurrentDictionary<(int, string), Lazy<double[][]>>();

@@ -26,6 +26,20 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
     /// <summary>Called after each committed chunk with (sequences done in this run, sequences to do).</summary>
     public Action<int, int>? Progress { get; init; }
 
+    /// <summary>
+    /// A chunk size (mean sequences per chunk) that fills about <paramref name="batchesPerChunk"/>
+    /// token batches of <paramref name="tokensPerBatch"/>: the last, partly filled batch of each chunk
+    /// then costs a few per cent at most, while a kill loses at most one chunk's work.
+    /// </summary>
+    public static int ChunkSizeFor(IEnumerable<string> sequences, int tokensPerBatch, int batchesPerChunk = 16)
+    {
+        var lengths = sequences.Select(s => s.Length + 2L).ToList();
+        if (lengths.Count == 0)
+            return 1;
+        double mean = lengths.Average();
+        return (int)Math.Max(1, Math.Min(int.MaxValue, Math.Ceiling(batchesPerChunk * (double)tokensPerBatch / mean)));
+    }
+
     /// <summary>The key of one vector of this source.</summary>
     public EmbeddingKey Key(int layer, string pool, string sequenceSha256) =>
         new(source.ModelId, layer, pool, source.LongPolicy, source.Dtype, sequenceSha256);

@@ -68,6 +68,15 @@ public class StoredEmbedderTests
     }
 
     [Fact]
+    public void Default_chunks_hold_about_sixteen_token_batches()
+    {
+        // 98 residues + BOS/EOS = 100 tokens; 16 batches of 4,096 tokens hold 655.36 sequences.
+        Assert.Equal(656, StoredEmbedder.ChunkSizeFor(Enumerable.Repeat(new string('A', 98), 10), 4096));
+        Assert.Equal(1, StoredEmbedder.ChunkSizeFor([new string('A', 100_000)], 4096));
+        Assert.Equal(1, StoredEmbedder.ChunkSizeFor([], 4096));
+    }
+
+    [Fact]
     public void Bad_arguments_are_configuration_errors()
     {
         using var tmp = new TempDir();
