@@ -87,6 +87,15 @@ public class EvaluateCommandTests
         Assert.Equal(4, rows.Count);
         Assert.Equal(["40", "40", "40"], rows.Skip(1).Select(r => r[16]));
 
+        // The same folds from a column of the data file: same numbers (the dataset name is the file name).
+        var withColumn = tmp.Write("small_folds.csv", string.Join('\n', File.ReadAllLines(data)
+            .Select((l, i) => i == 0 ? l + ",fold_x" : $"{l},{(i - 1) % 3 + 1}")) + "\n");
+        var outColumn = Path.Combine(tmp.Dir, "col.csv");
+        var (cc, _, ec) = Run("evaluate", "--data", withColumn, "--features", "composition", "--protocol", "default", "--folds", "fold_x", "--regressor", "ridge", "--out", outColumn);
+        Assert.True(cc == 0, ec);
+        Assert.Equal(File.ReadAllLines(out1).Select(l => string.Join(',', l.Split(',').Skip(1).Take(12))),
+            File.ReadAllLines(outColumn).Select(l => string.Join(',', l.Split(',').Skip(1).Take(12))));
+
         var out2 = Path.Combine(tmp.Dir, "b.csv");
         var (c2, _, e2) = Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--folds", "4", "--group-by-site", "--out", out2);
         Assert.True(c2 == 0, e2);

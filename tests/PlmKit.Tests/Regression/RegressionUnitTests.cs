@@ -158,6 +158,26 @@ public class RegressionUnitTests
         Assert.All(new[] { 0, 3, 6, 9, 12 }, j => Assert.True(gram.Coef[j] > 0.5));
     }
 
+    [Theory]
+    [InlineData(40, 7)]
+    [InlineData(30, 601)]
+    public void BlockGramsEqualTheirDefinition(int n, int p)
+    {
+        // 601 features take the panel path (upper-triangle panel pairs, mirrored).
+        var x = new double[n * p];
+        for (var k = 0; k < x.Length; k++) x[k] = Math.Sin(k * 0.37) + 0.1 * (k % 7);
+        var blocks = LassoCV.KFoldBlocks(n, 3);
+        var grams = GramMatrix.OfRowBlocks(x, n, p, blocks);
+        for (var b = 0; b < blocks.Length; b++)
+            for (var i = 0; i < p; i += 13)
+                for (var j = 0; j < p; j += 11)
+                {
+                    var expected = 0.0;
+                    for (var r = blocks[b].Start; r < blocks[b].Start + blocks[b].Count; r++) expected += x[i * n + r] * x[j * n + r];
+                    Assert.Equal(expected, grams[b][i * p + j], 1e-12);
+                }
+    }
+
     [Fact]
     public void AlphaGridOfAConstantTargetIsNumpysResolution()
     {
