@@ -43,11 +43,22 @@ internal static class RunCommand
             output.WriteLine($"{report.Cells.Count} cells: {report.Computed} computed now, {report.Cached} from the cache ({config.Store})");
             foreach (var (dataset, model, r) in report.Embedding)
                 output.WriteLine($"  embedded {dataset} with {model}: {r.Computed} sequences now, {r.Reused} from the store");
-            if (report.ResultsPath is not null)
-                output.WriteLine($"wrote {report.ResultsPath} and {report.ManifestPath}");
-            else
+            if (report.ResultsPath is null)
+            {
                 output.WriteLine($"shard {runner.Shard}: results are written by the unsharded pass after plmkit store merge");
-            return 0;
+                return 0;
+            }
+            output.WriteLine($"wrote {report.ResultsPath} and {report.ManifestPath}");
+            if (config.Statistics is not { } stats)
+                return 0;
+            // The statistics are exactly `plmkit stats` on the results table: run that command, so the
+            // two can never disagree.
+            var root = new RootCommand();
+            foreach (var c in CommandCatalog.All())
+                root.Subcommands.Add(c);
+            string[] statsArgs = ["stats", "--input", report.ResultsPath, "--response", stats.Response, "--effect", stats.Effect,
+                .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }), "--out", Path.Combine(config.Out, "stats")];
+            return Cli.Invoke(root, statsArgs, output, error);
         });
         return command;
     }

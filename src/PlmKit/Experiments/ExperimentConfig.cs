@@ -10,6 +10,16 @@ namespace PlmKit.Experiments;
 /// <param name="Targets">For <c>fasta-csv</c>: the targets CSV (<c>id,target</c>), relative like <paramref name="Path"/>.</param>
 public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null);
 
+/// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does).</summary>
+/// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>
+/// <param name="Random">Random-intercept groupings, e.g. <c>Dataset/Fold</c> (the study's).</param>
+/// <param name="Response">Response column.</param>
+public sealed record StatisticsSpec(string Effect = "Compression_method", IReadOnlyList<string>? Random = null, string Response = "R2_score_test")
+{
+    /// <summary>The random-intercept groupings, the study's <c>Dataset/Fold</c> by default.</summary>
+    public IReadOnlyList<string> RandomOrDefault => Random is { Count: > 0 } r ? r : ["Dataset/Fold"];
+}
+
 /// <summary>
 /// An experiment grid: datasets × models × layers × pools × regressors × protocols (× train sizes),
 /// read from JSON (or TOML). Every combination is one cell of the results.
@@ -48,6 +58,9 @@ public sealed record ExperimentConfig
 
     /// <summary>Seed of the outer folds and subsampling.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>Mixed model to fit on the results table after the run, or null for none.</summary>
+    public StatisticsSpec? Statistics { get; init; }
 
     /// <summary>Compute dtype of the embedder (<c>fp32</c>, <c>bf16</c>).</summary>
     public string Dtype { get; init; } = "fp32";

@@ -70,6 +70,35 @@ public class ExperimentRunnerTests
     }
 
     [Fact]
+    public void A_run_that_dies_mid_grid_keeps_its_finished_cells_and_the_rerun_computes_only_the_rest()
+    {
+        using var tmp = new TempDir();
+        var config = ExperimentConfig.Load(WriteExperiment(tmp));
+        var dying = new DyingEvaluator(after: 11);
+        Assert.Throws<PlmKitException>(() => new ExperimentRunner(config, new FakeModels(), dying) { Parallelism = 1 }.Run());
+        long committed;
+        using (var cells = CellCache.Open(config.Store))
+            committed = cells.Count();
+        Assert.Equal(11, committed);
+
+        var evaluator = new FakeEvaluator();
+        var report = new ExperimentRunner(config, new FakeModels(), evaluator).Run();
+        Assert.Equal((21, 11), (report.Computed, report.Cached));
+        Assert.Equal(21, evaluator.Evaluated);
+        var fresh = new ExperimentRunner(config with { Store = tmp.Sub("fresh-store"), Out = tmp.Sub("fresh-out") }, new FakeModels(), new FakeEvaluator()).Run();
+        Assert.Equal(File.ReadAllBytes(fresh.ResultsPath!), File.ReadAllBytes(report.ResultsPath!));
+    }
+
+    /// <summary>Evaluates like <see cref="FakeEvaluator"/>, then fails from the (after+1)-th cell on, as a crash would.</summary>
+    private sealed class DyingEvaluator(int after) : ICellEvaluator
+    {
+        private readonly FakeEvaluator _inner = new();
+
+        public IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, PlmKit.Data.Assay assay, double[][] features) =>
+            _inner.Evaluated < after ? _inner.Evaluate(cell, assay, features) : throw new PlmKitException("simulated crash");
+    }
+
+    [Fact]
     public void Adding_a_model_computes_only_its_cells_and_embeddings()
     {
         using var tmp = new TempDir();

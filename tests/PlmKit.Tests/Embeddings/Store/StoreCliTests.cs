@@ -164,6 +164,7 @@ public sealed class StoreCliTests : IDisposable
         File.WriteAllText(_tmp.Sub("exp.json"), $$"""
             { "datasets": [ { "path": "IF1_small.csv", "format": "swat" } ], "models": [ "{{Tiny}}" ],
               "layers": [ -1 ], "pools": [ "mean" ], "protocols": [ "default", "paper" ], "folds": 5, "long": "error",
+              "statistics": { "effect": "Protocol", "random": [ "Fold" ] },
               "store": "store", "out": "run-out" }
             """);
         (code, var stdout, err) = Invoke("run", _tmp.Sub("exp.json"), "--jobs", "2");
@@ -177,6 +178,11 @@ public sealed class StoreCliTests : IDisposable
         for (int i = 1; i <= 5; i++)
             Assert.Equal(Columns(fromStore[i], fitSeconds), Columns(run[i], runFit)[..^2]);
         Assert.True(File.Exists(_tmp.Sub("run-out/manifest.json")));
+        // The run's statistics are `plmkit stats` on its table: R2_score_test ~ Protocol + (1|Fold).
+        Assert.Contains("n = 10; groups: Fold 5", stdout);
+        var contrasts = File.ReadAllLines(_tmp.Sub("run-out/stats_contrasts.csv"));
+        Assert.Equal(2, contrasts.Length);
+        Assert.StartsWith("\"paper\",", contrasts[1]);
 
         (code, stdout, err) = Invoke("run", _tmp.Sub("exp.json"));
         Assert.True(code == 0, err);
