@@ -56,7 +56,7 @@ run plmkit_bf16 $PLMKIT embed --model $GOLDEN/esm2_8M_shape --input "$FASTA" --l
 COS=$($PY $TOOLS cosine "$SCRATCH/out_plmkit/layer6.mean.csv" "$SCRATCH/out_plmkit_bf16/layer6.mean.csv")
 MM_AFTER=$(dotnet run bench/embed/Matmul.cs "$THREADS" 2>/dev/null | tail -1)
 
-echo "date: $(date -u +%FT%TZ)  host: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "date: $(date -u +%FT%TZ)  host: $(nproc --all) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "input: golden x$REPEAT = $(grep -c '>' "$FASTA") sequences, $TOKENS tokens (truncation 1022); params $PARAMS; threads $THREADS; best of $RUNS"
 echo "matmul fp32 1024^3, GFLOP per wall s / per CPU s: TorchSharp $MM_TS (again after the runs: $MM_AFTER), python3-torch/OpenBLAS $MM_PY"
 printf '| run | wall s | tokens/s | model GFLOP/s | CPU s (user+sys) | tokens per CPU s | model GFLOP per CPU s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n'
