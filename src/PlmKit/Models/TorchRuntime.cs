@@ -48,6 +48,7 @@ public static class TorchRuntime
 
     private static string Load()
     {
+        RequestReproducibleMkl();
         string? loadedFrom = null;
         if (OperatingSystem.IsLinux())
         {
@@ -70,6 +71,24 @@ public static class TorchRuntime
         }
         return loadedFrom ?? "(default)";
     }
+
+    /// <summary>
+    /// libtorch's CPU BLAS (Intel MKL) picks code paths at run time, and without a
+    /// reproducibility mode the same float64 product can differ in the last bits from one run to
+    /// the next (seen here: LassoCV's Gram matrices, hence R² at 1e-15). MKL_CBWR=AUTO keeps its
+    /// fastest path for this CPU but fixes it, so results are deterministic. MKL reads the variable
+    /// from the native environment at its first call, which .NET's SetEnvironmentVariable does not
+    /// change on Unix, hence setenv. A value the user set is kept.
+    /// </summary>
+    private static void RequestReproducibleMkl()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MKL_CBWR") is { Length: > 0 }) return;
+        Environment.SetEnvironmentVariable("MKL_CBWR", "AUTO");
+        _ = SetEnv("MKL_CBWR", "AUTO", 0);
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv(string name, string value, int overwrite);
 
     private static IEnumerable<string> Candidates()
     {
