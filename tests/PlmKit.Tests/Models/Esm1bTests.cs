@@ -40,6 +40,39 @@ public class Esm1bTests
     }
 
     [Fact]
+    public void HuggingFaceLayoutOfTheSameModelGivesTheSameStates()
+    {
+        // transformers' EsmForMaskedLM names for ESM-1b: embeddings.position_embeddings (with the
+        // padding offset: 126 + 2 rows) and embeddings.layer_norm; config as convert_esm.py writes it.
+        var dir = Directory.CreateTempSubdirectory("plmkit-esm1b-").FullName;
+        try
+        {
+            var pt = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt")).Model;
+            var state = pt.state_dict().ToDictionary(kv => EsmCheckpoint.FairToHf(kv.Key), kv => kv.Value);
+            Assert.Contains("esm.embeddings.position_embeddings.weight", state.Keys);
+            Assert.Contains("esm.embeddings.layer_norm.weight", state.Keys);
+            using (var stream = File.Create(Path.Combine(dir, "model.safetensors")))
+                Safetensors.SaveStateDict(stream, state);
+            File.WriteAllText(Path.Combine(dir, "config.json"), """
+                {"model_type": "esm", "vocab_size": 33, "hidden_size": 32, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "intermediate_size": 128, "max_position_embeddings": 128,
+                 "position_embedding_type": "absolute", "emb_layer_norm_before": true, "token_dropout": true,
+                 "pad_token_id": 1, "mask_token_id": 32, "layer_norm_eps": 1e-05}
+                """);
+            var hf = EsmCheckpoint.Load(dir).Model;
+            Assert.Equal(pt.Config, hf.Config);
+            using var tokens = Batching.Tokens(Golden.Sequences.Where(r => r.Sequence.Length <= 124).Select(r => r.Sequence).ToList());
+            using var a = pt.Forward(tokens, [2]);
+            using var b = hf.Forward(tokens, [2]);
+            Assert.Equal(0f, Golden.MaxAbsDiff(a.Representations[2], b.Representations[2]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void LongerThanTheLearnedPositionsIsRefused()
     {
         var model = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt")).Model;
