@@ -41,7 +41,7 @@ internal static class DatasetsCommand
 
     private static Command List()
     {
-        var kind = new Option<string?>("--kind") { Description = "Only this kind: dms, results or metadata." };
+        var kind = new Option<string?>("--kind") { Description = "Only this kind: dms, results, metadata or pisces." };
         var command = new Command("list", "List the datasets: name, kind, rows, description.");
         command.Options.Add(kind);
         command.SetAction(parse =>
@@ -79,8 +79,8 @@ internal static class DatasetsCommand
             output.WriteLine($"description: {e.Description}");
             if (e.Reference is not null) output.WriteLine($"reference:   {e.Reference}");
             if (e.Rows is not null) output.WriteLine($"rows:        {e.Rows}");
-            output.WriteLine($"bytes:       {e.Bytes}");
-            output.WriteLine($"sha256:      {e.Sha256}");
+            if (e.Bytes is not null) output.WriteLine($"bytes:       {e.Bytes}");
+            output.WriteLine($"checksum:    {e.Checksum}");
             output.WriteLine($"url:         {e.Url}");
             output.WriteLine($"source:      {catalog.Source}");
             string local;
@@ -103,7 +103,7 @@ internal static class DatasetsCommand
     {
         var names = new Argument<string[]>("names") { Description = "Datasets to fetch.", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Fetch every dataset of the catalogue." };
-        var kind = new Option<string?>("--kind") { Description = "Fetch every dataset of this kind (dms, results, metadata)." };
+        var kind = new Option<string?>("--kind") { Description = "Fetch every dataset of this kind (dms, results, metadata, pisces)." };
         var offline = new Option<bool>("--offline") { Description = "Never download: only check the local copies." };
         var dataDir = DataDir();
         var cache = Cache();

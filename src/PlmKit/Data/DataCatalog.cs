@@ -12,13 +12,21 @@ namespace PlmKit.Data;
 /// <param name="Format">How to read it: <c>swat</c> (an assay for <see cref="AssayReader"/>), <c>table</c> (CSV), <c>text</c>.</param>
 /// <param name="Description">What it holds.</param>
 /// <param name="Url">Public source, pinned to a commit.</param>
-/// <param name="Sha256">SHA-256 of the file, lower-case hex.</param>
-/// <param name="Bytes">File size in bytes.</param>
+/// <param name="Sha256">SHA-256 of the file, lower-case hex; null for files only known by <paramref name="GitBlob"/>.</param>
+/// <param name="Bytes">File size in bytes, when known.</param>
 /// <param name="Rows">Data rows (CSV records after the header), when known.</param>
 /// <param name="Reference">Paper the data come from, when known.</param>
+/// <param name="GitBlob">
+/// Git's object id of the file at the pinned commit (SHA-1 of <c>"blob {size}\0"</c> + content):
+/// the checksum of files PlmKit has not seen itself (the PISCES tables, absent from the offline copy).
+/// </param>
 public sealed record CatalogEntry(
-    string Name, string Kind, string File, string Format, string Description, string Url, string Sha256, long Bytes,
-    int? Rows = null, string? Reference = null);
+    string Name, string Kind, string File, string Format, string Description, string Url, string? Sha256, long? Bytes = null,
+    int? Rows = null, string? Reference = null, string? GitBlob = null)
+{
+    /// <summary>The checksum a local copy is checked against, e.g. <c>sha256:ab12…</c> or <c>git-blob:cd34…</c>.</summary>
+    public string Checksum => Sha256 is not null ? $"sha256:{Sha256}" : $"git-blob:{GitBlob}";
+}
 
 /// <summary>Where <see cref="DataCatalog"/> looks for files, and whether it may download.</summary>
 public sealed record DataCatalogOptions
@@ -106,6 +114,8 @@ public sealed class DataCatalog
             throw new InputException(name, (int?)(e.LineNumber + 1), $"not a data catalogue: {e.Message}");
         }
         if (file?.Datasets is null || file.Source is null) throw new InputException(name, null, "not a data catalogue: 'source' or 'datasets' missing");
+        if (file.Datasets.FirstOrDefault(e => e.Sha256 is null && e.GitBlob is null) is { } unverifiable)
+            throw new InputException(name, null, $"dataset '{unverifiable.Name}' has neither sha256 nor gitBlob: it could not be verified");
         return new DataCatalog(file, options ?? new DataCatalogOptions());
     }
 
@@ -174,12 +184,27 @@ public sealed class DataCatalog
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    /// <summary>Git's blob id of a file: SHA-1 of <c>"blob {size}\0"</c> followed by the content, lower-case hex.</summary>
+    public static string GitBlobOf(string path)
+    {
+        using var stream = System.IO.File.OpenRead(path);
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha1.AppendData(System.Text.Encoding.ASCII.GetBytes($"blob {stream.Length}\0"));
+        var buffer = new byte[1 << 16];
+        for (int n; (n = stream.Read(buffer)) > 0;) sha1.AppendData(buffer, 0, n);
+        return Convert.ToHexStringLower(sha1.GetHashAndReset());
+    }
+
+    /// <summary>The file's checksum in the form of <see cref="CatalogEntry.Checksum"/> for <paramref name="entry"/>.</summary>
+    private static string ChecksumOf(CatalogEntry entry, string path) =>
+        entry.Sha256 is not null ? $"sha256:{Sha256Of(path)}" : $"git-blob:{GitBlobOf(path)}";
+
     private static void Verify(CatalogEntry entry, string path)
     {
-        var actual = Sha256Of(path);
-        if (actual != entry.Sha256)
+        var actual = ChecksumOf(entry, path);
+        if (actual != entry.Checksum)
             throw new InputException(path, null,
-                $"dataset '{entry.Name}' differs from the catalogue: SHA-256 {actual}, expected {entry.Sha256} (a damaged or different version of {entry.Url})");
+                $"dataset '{entry.Name}' differs from the catalogue: {actual}, expected {entry.Checksum} (a damaged or different version of {entry.Url})");
     }
 
     private void Download(CatalogEntry entry, string target, List<string> tried)
@@ -196,9 +221,9 @@ public sealed class DataCatalog
                 using var file = System.IO.File.Create(partial);
                 body.CopyTo(file);
             }
-            var actual = Sha256Of(partial);
-            if (actual != entry.Sha256)
-                throw new PlmKitException($"download of dataset '{entry.Name}' from {entry.Url} has SHA-256 {actual}, expected {entry.Sha256}; nothing was stored");
+            var actual = ChecksumOf(entry, partial);
+            if (actual != entry.Checksum)
+                throw new PlmKitException($"download of dataset '{entry.Name}' from {entry.Url} has {actual}, expected {entry.Checksum}; nothing was stored");
             System.IO.File.Move(partial, target, overwrite: true);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)

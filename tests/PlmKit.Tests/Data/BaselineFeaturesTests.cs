@@ -6,6 +6,7 @@ public class BaselineFeaturesTests
 {
     [Theory]
     [InlineData("IF1_ECOLI")]
+    [InlineData("SUMO1_HUMAN_Roth2017")]
     [InlineData("YAP1_HUMAN_Fields2012_singles")]
     public void OneHotEqualsTheGoldenMatrix(string dataset)
     {

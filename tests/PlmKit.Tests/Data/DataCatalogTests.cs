@@ -23,10 +23,11 @@ public sealed class DataCatalogTests : IDisposable
         var catalog = Offline(SharedData.Swat);
         Assert.Equal(35, catalog.Entries.Count(e => e.Kind == "dms"));
         Assert.Equal(5, catalog.Entries.Count(e => e.Kind == "results"));
+        Assert.Equal(4, catalog.Entries.Count(e => e.Kind == "pisces"));
         Assert.Contains("fa7173381624413399049c533a1078a14c4993cb", catalog.Source);
         Assert.All(catalog.Entries, e =>
         {
-            Assert.Matches("^[0-9a-f]{64}$", e.Sha256);
+            Assert.Matches("^(sha256:[0-9a-f]{64}|git-blob:[0-9a-f]{40})$", e.Checksum);
             Assert.StartsWith("https://", e.Url);
             Assert.Contains("fa7173381624413399049c533a1078a14c4993cb", e.Url);
             Assert.False(string.IsNullOrWhiteSpace(e.Description));
@@ -40,13 +41,54 @@ public sealed class DataCatalogTests : IDisposable
     public void EveryEntryResolvesFromTheOverrideWithItsChecksum()
     {
         var catalog = Offline(SharedData.Swat);
-        foreach (var e in catalog.Entries)
+        // Everything but the PISCES tables is in the shared copy and carries a SHA-256.
+        foreach (var e in catalog.Entries.Where(e => e.Kind != "pisces"))
         {
             var path = catalog.Resolve(e.Name);
             Assert.Equal(Path.Combine(SharedData.Swat, e.File), path);
             Assert.Equal(e.Bytes, new FileInfo(path).Length);
             if (e.Kind == "dms") Assert.Equal(e.Rows, File.ReadLines(path).Count() - 1);
         }
+    }
+
+    [Fact]
+    public void PiscesTablesAreKnownByTheirGitBlobAndAbsentOffline()
+    {
+        var catalog = Offline(SharedData.Swat);
+        foreach (var e in catalog.Entries.Where(e => e.Kind == "pisces"))
+        {
+            Assert.Null(e.Sha256);
+            var error = Assert.Throws<PlmKitException>(() => catalog.Resolve(e.Name));
+            Assert.Contains("not available offline", error.Message);
+        }
+    }
+
+    [Fact]
+    public void GitBlobIdsAreGitsOwn()
+    {
+        // "hello\n" is the example of the Git book; pisces_pdb_ids.txt has blob a7883a4 at SWAT fa71733.
+        Assert.Equal("ce013625030ba8dba906f756967f9e9ca394464a", DataCatalog.GitBlobOf(_tmp.Write("h.txt", "hello\n")));
+        Assert.Equal("a7883a4f4d3780d12a04d498e82e4c849e1dd314", DataCatalog.GitBlobOf(Path.Combine(SharedData.Swat, "pisces_pdb_ids.txt")));
+    }
+
+    [Fact]
+    public void DownloadsAreCheckedByGitBlobToo()
+    {
+        var json = _tmp.Write("cat.json", """
+            { "source": { "repository": "r", "commit": "c" },
+              "datasets": [ { "name": "greeting", "kind": "pisces", "file": "g/hello.txt", "format": "text", "description": "d",
+                              "url": "https://example.invalid/hello.txt", "gitBlob": "ce013625030ba8dba906f756967f9e9ca394464a" } ] }
+            """);
+        string body = "hello\n";
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body) });
+        var options = new DataCatalogOptions { OverrideDirectory = null, CacheDirectory = Path.Combine(_tmp.Dir, "cache"), Http = new HttpClient(handler) };
+        Assert.Equal("hello\n", File.ReadAllText(DataCatalog.Load(json, options).Resolve("greeting")));
+        body = "hullo\n";
+        var other = options with { CacheDirectory = Path.Combine(_tmp.Dir, "cache2") };
+        Assert.Contains("expected git-blob:ce01362", Assert.Throws<PlmKitException>(() => DataCatalog.Load(json, other).Resolve("greeting")).Message);
+        var noChecksum = _tmp.Write("bad.json", """{ "source": { "repository": "r", "commit": "c" }, "datasets": [ { "name": "x", "kind": "k", "file": "f", "format": "text", "description": "d", "url": "u" } ] }""");
+        Assert.Contains("neither sha256 nor gitBlob", Assert.Throws<InputException>(() => DataCatalog.Load(noChecksum, options)).Message);
+        Assert.Contains("not a data catalogue", Assert.Throws<InputException>(() => DataCatalog.Load(_tmp.Write("x.json", "[1,2"), options)).Message);
     }
 
     [Fact]
@@ -144,7 +186,7 @@ public sealed class DataCatalogTests : IDisposable
     {
         var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>moved</html>") });
         var e = Assert.Throws<PlmKitException>(() => Online(handler).Resolve("IF1_ECOLI"));
-        Assert.Contains("expected " + Offline(null).Get("IF1_ECOLI").Sha256, e.Message);
+        Assert.Contains("expected sha256:" + Offline(null).Get("IF1_ECOLI").Sha256, e.Message);
         Assert.Empty(Directory.GetFiles(Path.Combine(_tmp.Dir, "cache"), "*", SearchOption.AllDirectories));
     }
 

@@ -24,7 +24,7 @@ public sealed class DatasetsCommandTests : IDisposable
         var (code, output, err) = Invoke("datasets", "list");
         Assert.Equal(0, code);
         Assert.Equal("", err);
-        Assert.Equal(42, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(46, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("IF1_ECOLI", output);
         var dms = Invoke("datasets", "list", "--kind", "dms").Out;
         Assert.Equal(35, dms.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
