@@ -5,6 +5,7 @@ using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 using PlmKit.Models;
+using PlmKit.Regression;
 
 namespace PlmKit.Cli.Commands;
 
@@ -74,8 +75,7 @@ internal static class EmbedStore
             ["reused_from_store"] = report.Reused,
             ["embedded_now"] = report.Computed,
         }, new JsonSerializerOptions { WriteIndented = true });
-        File.WriteAllText(Path.Combine(outDir, "embed.manifest.json.tmp"), manifest);
-        File.Move(Path.Combine(outDir, "embed.manifest.json.tmp"), Path.Combine(outDir, "embed.manifest.json"), overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "embed.manifest.json"), manifest);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {written.Count + 1} files to {outDir}"));
         return 0;
     }

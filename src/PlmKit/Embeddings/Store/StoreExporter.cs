@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Parquet;
 using Parquet.Schema;
+using PlmKit.Regression;
 
 namespace PlmKit.Embeddings.Store;
 
@@ -52,12 +53,15 @@ public static class StoreExporter
         Directory.CreateDirectory(outDirectory);
         var ext = format == ExportFormat.Csv ? "csv" : "parquet";
         var path = Path.Combine(outDirectory, $"layer{group.Layer}.{group.Pooling}.{ext}");
-        var tmp = path + ".tmp";
-        if (format == ExportFormat.Csv)
-            WriteCsv(tmp, rows, dim);
-        else
-            WriteParquet(tmp, rows, dim).GetAwaiter().GetResult();
-        File.Move(tmp, path, overwrite: true);
+        // Several processes may export the same store into one folder at once (the same command
+        // started twice): each writes its own temporary file.
+        AtomicFile.Write(path, tmp =>
+        {
+            if (format == ExportFormat.Csv)
+                WriteCsv(tmp, rows, dim);
+            else
+                WriteParquet(tmp, rows, dim).GetAwaiter().GetResult();
+        });
         return new ExportedFile(path, rows.Count, dim, without);
     }
 
