@@ -138,6 +138,42 @@ public class EvaluateCommandTests
         return d;
     }
 
+    [Fact]
+    public void DropInvalidLeavesOutABadRowListsItAndFitsTheRest()
+    {
+        using var tmp = new TempDir();
+        var lines = File.ReadAllLines(If1).Take(61).ToArray();
+        // Line 6 of the file (header = line 1) gets a target that is not a number.
+        var data = tmp.Write("bad.csv", string.Join('\n', lines.Select((l, i) => i == 5 ? WithTarget(l, "abc") : l)) + "\n");
+        var badId = lines[5].Split(',')[1];
+        var outPath = tmp.Sub("results.csv");
+        string[] args = ["evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--out", outPath];
+
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"plmkit: error: {data}:6: ", err);
+        Assert.False(File.Exists(outPath));
+
+        (code, var stdout, err) = CliRunner.Run([.. args, "--drop-invalid"]);
+        Assert.True(code == 0, err);
+        var outLines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("dropped 1 invalid row(s) (--drop-invalid):", outLines[0]);
+        Assert.StartsWith($"  {data}:6: ", outLines[1]);
+        Assert.Contains("abc", outLines[1]);
+        var rows = ReadCsv(outPath);
+        Assert.Equal(6, rows.Count);
+        // 59 rows remain; 5 shuffled folds train on 47 or 48 of them.
+        Assert.All(rows.Skip(1), r => Assert.InRange(Num(r[15]), 47, 48));
+        Assert.Equal(59, rows.Skip(1).Sum(r => (int)Num(r[16])));
+
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outPath + ".manifest.json"));
+        Assert.Equal(59, manifest.RootElement.GetProperty("rows").GetInt32());
+        var dropped = Assert.Single(manifest.RootElement.GetProperty("dropped_rows").EnumerateArray());
+        Assert.Equal(6, dropped.GetProperty("line").GetInt32());
+        Assert.Equal(data, dropped.GetProperty("file").GetString());
+        Assert.Equal(badId, dropped.GetProperty("id").GetString());
+    }
+
     private static string WithTarget(string line, string target)
     {
         var cells = line.Split(',');
