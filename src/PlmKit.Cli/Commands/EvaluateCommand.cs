@@ -42,11 +42,15 @@ internal static class EvaluateCommand
         var regressor = new Option<string>("--regressor") { Description = "lasso (LassoCV as the study) or ridge (RidgeCV).", DefaultValueFactory = _ => "lasso" };
         var trainSizes = new Option<string?>("--train-sizes") { Description = "Learning curve: comma-separated subsample sizes n1,n2,..." };
         var repeats = new Option<int>("--repeats") { Description = "Learning curve: subsamples per size.", DefaultValueFactory = _ => 1 };
+        var dropInvalid = new Option<bool>("--drop-invalid")
+        {
+            Description = "Leave out rows that fail the input checks (bad sequence, mutant or target) instead of stopping; each is printed as file:line: problem and recorded in the manifest.",
+        };
         var output = new Option<string>("--out") { Description = "Results CSV to write (a manifest <out>.manifest.json is written beside it).", Required = true };
 
         var command = new Command("evaluate", "Cross-validate LassoCV/RidgeCV on an assay's features and write the study's results table.")
         {
-            data, format, targets, features, storeModel, layer, pool, protocol, folds, bySite, seed, regressor, trainSizes, repeats, output,
+            data, format, targets, features, storeModel, layer, pool, protocol, folds, bySite, seed, regressor, trainSizes, repeats, dropInvalid, output,
         };
         command.SetAction(parse =>
         {
@@ -76,6 +80,7 @@ internal static class EvaluateCommand
             {
                 TargetsPath = parse.GetValue(targets),
                 FoldColumn = foldColumn,
+                DropInvalid = parse.GetValue(dropInvalid),
             });
             var featureSpec = parse.GetValue(features)!;
             if (parse.GetValue(storeModel) is not null && !featureSpec.StartsWith("store:", StringComparison.Ordinal))
@@ -111,6 +116,11 @@ internal static class EvaluateCommand
             AtomicFile.WriteAllText(outPath + ".manifest.json", Manifest(parse.Tokens.Select(t => t.Value), dataPath, assay, x, labels,
                 scaling, model, foldDescription, started, results.Count));
             var stdout = parse.InvocationConfiguration.Output;
+            if (!assay.Dropped.IsEmpty)
+            {
+                stdout.WriteLine($"dropped {assay.Dropped.Length} invalid row(s) (--drop-invalid):");
+                foreach (var dropped in assay.Dropped) stdout.WriteLine($"  {dropped}");
+            }
             foreach (var r in results.Select(e => e.Result))
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"fold {r.Fold} (n={r.SampleSize}): R2_test {r.R2Test:F4}  rho_test {r.RhoTest:F4}  alpha {r.Alpha:G4}  non-zero {r.NonZeroCoefs}"));
@@ -192,6 +202,7 @@ internal static class EvaluateCommand
             ["data"] = Path.GetFullPath(dataPath),
             ["dataset"] = assay.Name,
             ["rows"] = assay.Count,
+            ["dropped_rows"] = assay.Dropped.Select(d => new { file = d.File, line = d.Line, id = d.Id, problem = d.Problem }).ToArray(),
             ["features"] = new { labels.Model, labels.CompressionMethod, labels.Layer, columns = x.ColumnCount },
             ["protocol"] = protocol == ScalingProtocol.Paper
                 ? "paper: MinMaxScaler((0,1)) fitted on all rows before the split (the study)"

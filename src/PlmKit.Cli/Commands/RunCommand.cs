@@ -40,6 +40,11 @@ internal static class RunCommand
             if (live)
                 error.WriteLine();
             var output = parse.InvocationConfiguration.Output;
+            if (report.Dropped.Count > 0)
+            {
+                output.WriteLine($"dropped {report.Dropped.Count} invalid row(s) (dropInvalid):");
+                foreach (var dropped in report.Dropped) output.WriteLine($"  {dropped}");
+            }
             output.WriteLine($"{report.Cells.Count} cells: {report.Computed} computed now, {report.Cached} from the cache ({config.Store})");
             foreach (var (dataset, model, r) in report.Embedding)
                 output.WriteLine($"  embedded {dataset} with {model}: {r.Computed} sequences now, {r.Reused} from the store");

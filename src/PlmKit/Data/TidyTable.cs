@@ -10,10 +10,10 @@ namespace PlmKit.Data;
 /// can report bad values as <c>file:line: problem</c>.
 /// </summary>
 /// <remarks>
-/// The reader follows RFC 4180: fields separated by commas, optionally enclosed in double quotes;
-/// a quoted field may contain commas, line breaks and doubled quotes (<c>""</c>). Written by hand
-/// because it is small and because the error messages must carry file and line, which general
-/// CSV libraries do not give in this form.
+/// Parsed by the same CsvHelper-based reader as the assay files (<see cref="CsvTable"/>): RFC 4180
+/// quoting (commas, line breaks and doubled quotes inside quotes), CRLF, a UTF-8 BOM, blank lines
+/// skipped, and malformed input reported as <c>file:line: problem</c>. Cells are kept as written
+/// (no trimming).
 /// </remarks>
 public sealed class TidyTable
 {
@@ -95,22 +95,13 @@ public sealed class TidyTable
     /// <exception cref="InputException">Empty input or malformed CSV.</exception>
     public static TidyTable Parse(TextReader reader, string source)
     {
-        var parser = new CsvRecordReader(reader, source);
-        if (!parser.TryReadRecord(out var header, out _))
+        var (header, rows) = CsvTable.ReadRecords(options => CsvHelper.CsvReader.Create(reader, options, true), source, trimWhitespace: false);
+        if (header.Length == 0)
             throw new InputException(source, 1, "the file is empty; a header line is expected");
-        var cells = new List<string>[header.Count];
-        for (int c = 0; c < cells.Length; c++) cells[c] = [];
-        var lines = new List<int>();
-        while (parser.TryReadRecord(out var record, out int line))
-        {
-            if (record.Count == 1 && record[0].Length == 0)
-                continue; // blank line (typically the last one): not a row
-            if (record.Count != header.Count)
-                throw new InputException(source, line, $"row has {record.Count} fields but the header has {header.Count}");
-            for (int c = 0; c < record.Count; c++) cells[c].Add(record[c]);
-            lines.Add(line);
-        }
-        return new TidyTable(source, [.. header], [.. cells.Select(c => c.ToArray())], [.. lines]);
+        var columns = new string[header.Length][];
+        for (int c = 0; c < columns.Length; c++)
+            columns[c] = rows.Select(r => r.Fields[c]).ToArray();
+        return new TidyTable(source, header, columns, [.. rows.Select(r => r.Line)]);
     }
 
     /// <summary>
@@ -175,77 +166,6 @@ public sealed class TidyTable
             case "inf": case "+inf": case "infinity": value = double.PositiveInfinity; return true;
             case "-inf": case "-infinity": value = double.NegativeInfinity; return true;
             default: return false;
-        }
-    }
-
-    /// <summary>Splits CSV text into records, tracking the line each record starts on.</summary>
-    private sealed class CsvRecordReader(TextReader reader, string source)
-    {
-        private int _line = 1;
-        private bool _done;
-
-        public bool TryReadRecord(out List<string> fields, out int startLine)
-        {
-            fields = [];
-            startLine = _line;
-            if (_done) return false;
-            int ch = reader.Read();
-            if (ch < 0) { _done = true; return false; }
-            var field = new StringBuilder();
-            bool quoted = false, afterQuote = false, fieldStarted = false;
-            while (true)
-            {
-                if (ch < 0)
-                {
-                    if (quoted)
-                        throw new InputException(source, startLine, "a quoted field is not closed before the end of the file");
-                    fields.Add(field.ToString());
-                    _done = true;
-                    return true;
-                }
-                char c = (char)ch;
-                if (quoted)
-                {
-                    if (c == '"')
-                    {
-                        if (reader.Peek() == '"') { reader.Read(); field.Append('"'); }
-                        else { quoted = false; afterQuote = true; }
-                    }
-                    else
-                    {
-                        if (c == '\n') _line++;
-                        field.Append(c);
-                    }
-                }
-                else if (c == ',')
-                {
-                    fields.Add(field.ToString());
-                    field.Clear();
-                    afterQuote = fieldStarted = false;
-                }
-                else if (c == '\r' || c == '\n')
-                {
-                    if (c == '\r' && reader.Peek() == '\n') reader.Read();
-                    _line++;
-                    fields.Add(field.ToString());
-                    return true;
-                }
-                else if (c == '"' && !fieldStarted)
-                {
-                    quoted = true;
-                    fieldStarted = true;
-                }
-                else if (afterQuote)
-                {
-                    throw new InputException(source, _line, $"unexpected character '{c}' after a closing quote");
-                }
-                else
-                {
-                    field.Append(c);
-                    fieldStarted = true;
-                }
-                ch = reader.Read();
-            }
         }
     }
 }

@@ -8,7 +8,8 @@ namespace PlmKit.Experiments;
 /// <param name="Format">Reader format (<c>auto</c>, <c>swat</c>, <c>proteingym</c>, <c>fasta-csv</c>, <c>csv</c>).</param>
 /// <param name="Name">Dataset name for the results (default: from the file).</param>
 /// <param name="Targets">For <c>fasta-csv</c>: the targets CSV (<c>id,target</c>), relative like <paramref name="Path"/>.</param>
-public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null);
+/// <param name="DropInvalid">Leave out rows that fail the input checks instead of stopping (<see cref="Data.AssayReadOptions.DropInvalid"/>); they are reported and recorded in the manifest.</param>
+public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false);
 
 /// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does).</summary>
 /// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>

@@ -28,8 +28,10 @@ public sealed record RunProgress(int Done, int ToDo, int Cached, TimeSpan Elapse
 /// <param name="Embedding">Per (dataset, model): what the store had to compute.</param>
 /// <param name="ResultsPath">The results table, or null for a sharded run (the unsharded pass writes it).</param>
 /// <param name="ManifestPath">The manifest, or null for a sharded run.</param>
+/// <param name="Dropped">Rows left out of datasets marked <see cref="DatasetSpec.DropInvalid"/>, each with file, line and problem.</param>
 public sealed record RunReport(IReadOnlyList<ExperimentCell> Cells, int Computed, int Cached,
-    IReadOnlyList<(string Dataset, string Model, StoredEmbedReport Report)> Embedding, string? ResultsPath, string? ManifestPath);
+    IReadOnlyList<(string Dataset, string Model, StoredEmbedReport Report)> Embedding, string? ResultsPath, string? ManifestPath,
+    IReadOnlyList<DroppedRecord> Dropped);
 
 /// <summary>
 /// Runs an experiment grid: for each (dataset, model) of its shard it lets the store compute only the
@@ -60,6 +62,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             throw new ConfigurationException($"parallelism must be at least 1 (got {Parallelism})");
         var clock = Stopwatch.StartNew();
         var datasets = config.Datasets.Select(LoadDataset).ToList();
+        var dropped = datasets.SelectMany(d => d.Assay.Dropped).ToList();
         var settings = new EmbedSettings(config.Dtype, config.Long, config.Device);
 
         using var store = EmbeddingStore.Open(config.Store);
@@ -107,16 +110,16 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             }
 
             if (Shard.Count > 1)
-                return new RunReport(allCells, toDo, cached, embedding, null, null);
+                return new RunReport(allCells, toDo, cached, embedding, null, null, dropped);
             Directory.CreateDirectory(config.Out);
             string results = Path.Combine(config.Out, "results.csv");
             ExperimentResultRow.WriteCsv(results, allCells.SelectMany(c => cache.Get(c.Key)
                 ?? throw new PlmKitException($"cell {c.Key} vanished from the cache {config.Store}")));
             string manifest = RunManifest.Write(Path.Combine(config.Out, "manifest.json"), config, CommandLine,
-                datasets.Select(d => (d.Name, d.Spec, d.Sha256, d.Assay.Count)).ToList(),
+                datasets.Select(d => (d.Name, d.Spec, d.Sha256, d.Assay.Count, (IReadOnlyList<DroppedRecord>)d.Assay.Dropped)).ToList(),
                 units.Select(u => u.Source).DistinctBy(s => s.ModelId).ToList(),
                 allCells.Count, toDo, cached, clock.Elapsed);
-            return new RunReport(allCells, toDo, cached, embedding, results, manifest);
+            return new RunReport(allCells, toDo, cached, embedding, results, manifest, dropped);
         }
         finally
         {
@@ -174,7 +177,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             "csv" => AssayFormat.Csv,
             _ => AssayFormat.Auto,
         };
-        var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets };
+        var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid };
         var assay = AssayReader.Read(spec.Path, format, options);
         string sha = SequenceHash.OfFile(spec.Path);
         if (spec.Targets is not null)

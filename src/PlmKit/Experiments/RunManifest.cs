@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PlmKit.Data;
 using PlmKit.Embeddings.Store;
 
 namespace PlmKit.Experiments;
@@ -15,7 +16,7 @@ public static class RunManifest
 {
     /// <summary>Writes the manifest (atomically) and returns its path.</summary>
     public static string Write(string path, ExperimentConfig config, IReadOnlyList<string> commandLine,
-        IReadOnlyList<(string Name, DatasetSpec Spec, string Sha256, int Rows)> datasets, IReadOnlyList<IEmbeddingSource> models,
+        IReadOnlyList<(string Name, DatasetSpec Spec, string Sha256, int Rows, IReadOnlyList<DroppedRecord> Dropped)> datasets, IReadOnlyList<IEmbeddingSource> models,
         int cells, int computed, int cached, TimeSpan elapsed)
     {
         var manifest = new JsonObject
@@ -35,6 +36,10 @@ public static class RunManifest
                 ["targets"] = d.Spec.Targets,
                 ["sha256"] = d.Sha256,
                 ["rows"] = d.Rows,
+                ["dropped_rows"] = new JsonArray(d.Dropped.Select(r => (JsonNode?)new JsonObject
+                {
+                    ["file"] = r.File, ["line"] = r.Line, ["id"] = r.Id, ["problem"] = r.Problem,
+                }).ToArray()),
             }).ToArray()),
             ["models"] = new JsonArray(models.Select(m => (JsonNode?)new JsonObject
             {

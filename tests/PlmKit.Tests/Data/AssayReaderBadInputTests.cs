@@ -8,7 +8,7 @@ namespace PlmKit.Tests.Data;
 /// </summary>
 public sealed class AssayReaderBadInputTests : IDisposable
 {
-    private readonly TempFiles _tmp = new();
+    private readonly TempDir _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 
@@ -43,7 +43,7 @@ public sealed class AssayReaderBadInputTests : IDisposable
 
     [Fact] public void HeaderOnly() => Fails(Swat(""), 1, "header only: no data rows");
 
-    [Fact] public void MissingFile() => Fails(Path.Combine(_tmp.Dir, "nope.csv"), null, "file not found");
+    [Fact] public void MissingFile() => Fails(_tmp.Sub("nope.csv"), null, "file not found");
 
     [Fact]
     public void MissingColumnListsWhatIsThere()

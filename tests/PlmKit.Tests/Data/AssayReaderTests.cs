@@ -5,7 +5,7 @@ namespace PlmKit.Tests.Data;
 /// <summary>Good inputs of every format, CSV details (quotes, CRLF, BOM), dropping, sites.</summary>
 public sealed class AssayReaderTests : IDisposable
 {
-    private readonly TempFiles _tmp = new();
+    private readonly TempDir _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 

@@ -6,14 +6,14 @@ namespace PlmKit.Tests.Data;
 /// <summary>The catalogue against the shared copy of the study's data; downloads through a fake handler only.</summary>
 public sealed class DataCatalogTests : IDisposable
 {
-    private readonly TempFiles _tmp = new();
+    private readonly TempDir _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 
     private DataCatalog Offline(string? overrideDir) => DataCatalog.Load(new DataCatalogOptions
     {
         OverrideDirectory = overrideDir,
-        CacheDirectory = Path.Combine(_tmp.Dir, "cache"),
+        CacheDirectory = _tmp.Sub("cache"),
         AllowDownload = false,
     });
 
@@ -81,10 +81,10 @@ public sealed class DataCatalogTests : IDisposable
             """);
         string body = "hello\n";
         var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body) });
-        var options = new DataCatalogOptions { OverrideDirectory = null, CacheDirectory = Path.Combine(_tmp.Dir, "cache"), Http = new HttpClient(handler) };
+        var options = new DataCatalogOptions { OverrideDirectory = null, CacheDirectory = _tmp.Sub("cache"), Http = new HttpClient(handler) };
         Assert.Equal("hello\n", File.ReadAllText(DataCatalog.Load(json, options).Resolve("greeting")));
         body = "hullo\n";
-        var other = options with { CacheDirectory = Path.Combine(_tmp.Dir, "cache2") };
+        var other = options with { CacheDirectory = _tmp.Sub("cache2") };
         Assert.Contains("expected git-blob:ce01362", Assert.Throws<PlmKitException>(() => DataCatalog.Load(json, other).Resolve("greeting")).Message);
         var noChecksum = _tmp.Write("bad.json", """{ "source": { "repository": "r", "commit": "c" }, "datasets": [ { "name": "x", "kind": "k", "file": "f", "format": "text", "description": "d", "url": "u" } ] }""");
         Assert.Contains("neither sha256 nor gitBlob", Assert.Throws<InputException>(() => DataCatalog.Load(noChecksum, options)).Message);
@@ -119,7 +119,7 @@ public sealed class DataCatalogTests : IDisposable
     [Fact]
     public void AbsentOfflineNamesTheVariable()
     {
-        var e = Assert.Throws<PlmKitException>(() => Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+        var e = Assert.Throws<PlmKitException>(() => Offline(_tmp.Path).Resolve("IF1_ECOLI"));
         Assert.Contains("PLMKIT_DATA_DIR", e.Message);
         Assert.Contains("dms/IF1_ECOLI.csv", e.Message);
         Assert.DoesNotContain('\n', e.Message);
@@ -128,16 +128,16 @@ public sealed class DataCatalogTests : IDisposable
     [Fact]
     public void AFlatFolderWorksToo()
     {
-        File.Copy(Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv"), Path.Combine(_tmp.Dir, "IF1_ECOLI.csv"));
-        Assert.Equal(Path.Combine(_tmp.Dir, "IF1_ECOLI.csv"), Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+        File.Copy(Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv"), _tmp.Sub("IF1_ECOLI.csv"));
+        Assert.Equal(_tmp.Sub("IF1_ECOLI.csv"), Offline(_tmp.Path).Resolve("IF1_ECOLI"));
     }
 
     [Fact]
     public void ADamagedLocalFileIsRejected()
     {
-        Directory.CreateDirectory(Path.Combine(_tmp.Dir, "dms"));
+        Directory.CreateDirectory(_tmp.Sub("dms"));
         var path = _tmp.Write(Path.Combine("dms", "IF1_ECOLI.csv"), ",ID,mutant,target,sequence\n");
-        var e = Assert.Throws<InputException>(() => Offline(_tmp.Dir).Resolve("IF1_ECOLI"));
+        var e = Assert.Throws<InputException>(() => Offline(_tmp.Path).Resolve("IF1_ECOLI"));
         Assert.Equal(path, e.File);
         Assert.Contains("differs from the catalogue", e.Message);
     }
@@ -163,7 +163,7 @@ public sealed class DataCatalogTests : IDisposable
     private DataCatalog Online(FakeHandler handler) => DataCatalog.Load(new DataCatalogOptions
     {
         OverrideDirectory = null,
-        CacheDirectory = Path.Combine(_tmp.Dir, "cache"),
+        CacheDirectory = _tmp.Sub("cache"),
         Http = new HttpClient(handler),
     });
 
@@ -174,7 +174,7 @@ public sealed class DataCatalogTests : IDisposable
         var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(bytes) });
         var catalog = Online(handler);
         var path = catalog.Resolve("YAP1_HUMAN_Fields2012_singles");
-        Assert.Equal(Path.Combine(_tmp.Dir, "cache", "dms", "YAP1_HUMAN_Fields2012_singles.csv"), path);
+        Assert.Equal(Path.Combine(_tmp.Path, "cache", "dms", "YAP1_HUMAN_Fields2012_singles.csv"), path);
         Assert.Equal(bytes, File.ReadAllBytes(path));
         Assert.Equal(path, catalog.Resolve("YAP1_HUMAN_Fields2012_singles"));
         Assert.Single(handler.Requests);
@@ -187,7 +187,7 @@ public sealed class DataCatalogTests : IDisposable
         var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>moved</html>") });
         var e = Assert.Throws<PlmKitException>(() => Online(handler).Resolve("IF1_ECOLI"));
         Assert.Contains("expected sha256:" + Offline(null).Get("IF1_ECOLI").Sha256, e.Message);
-        Assert.Empty(Directory.GetFiles(Path.Combine(_tmp.Dir, "cache"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_tmp.Sub("cache"), "*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -1,43 +1,32 @@
-using System.CommandLine;
 
 namespace PlmKit.Tests.Data;
 
 public sealed class DatasetsCommandTests : IDisposable
 {
-    private readonly string _cache = Directory.CreateTempSubdirectory("plmkit-cli-cache-").FullName;
+    private readonly TempDir _tmp = new();
 
-    public void Dispose() => Directory.Delete(_cache, recursive: true);
-
-    private static (int Code, string Out, string Err) Invoke(params string[] args)
-    {
-        var root = new RootCommand();
-        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void ListsTheCatalogue()
     {
-        var (code, output, err) = Invoke("datasets", "list");
+        var (code, output, err) = CliRunner.Run("datasets", "list");
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Equal(46, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("IF1_ECOLI", output);
-        var dms = Invoke("datasets", "list", "--kind", "dms").Out;
+        var dms = CliRunner.Run("datasets", "list", "--kind", "dms").Out;
         Assert.Equal(35, dms.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
     public void ShowsWhereTheFileIs()
     {
-        var (code, output, _) = Invoke("datasets", "show", "IF1_ECOLI", "--data-dir", SharedData.Swat, "--cache", _cache);
+        var (code, output, _) = CliRunner.Run("datasets", "show", "IF1_ECOLI", "--data-dir", SharedData.Swat, "--cache", _tmp.Path);
         Assert.Equal(0, code);
         Assert.Contains("rows:        1439", output);
         Assert.Contains($"local:       {Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv")} (checksum verified)", output);
-        var absent = Invoke("datasets", "show", "IF1_ECOLI", "--data-dir", _cache, "--cache", _cache);
+        var absent = CliRunner.Run("datasets", "show", "IF1_ECOLI", "--data-dir", _tmp.Path, "--cache", _tmp.Path);
         Assert.Equal(0, absent.Code);
         Assert.Contains("local:       not present", absent.Out);
     }
@@ -45,10 +34,10 @@ public sealed class DatasetsCommandTests : IDisposable
     [Fact]
     public void FetchesFromTheOverrideAndFailsClearlyOffline()
     {
-        var (code, output, _) = Invoke("datasets", "fetch", "--kind", "results", "--offline", "--data-dir", SharedData.Swat, "--cache", _cache);
+        var (code, output, _) = CliRunner.Run("datasets", "fetch", "--kind", "results", "--offline", "--data-dir", SharedData.Swat, "--cache", _tmp.Path);
         Assert.Equal(0, code);
         Assert.Equal(5, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        var offline = Invoke("datasets", "fetch", "IF1_ECOLI", "--offline", "--data-dir", _cache, "--cache", _cache);
+        var offline = CliRunner.Run("datasets", "fetch", "IF1_ECOLI", "--offline", "--data-dir", _tmp.Path, "--cache", _tmp.Path);
         Assert.Equal(2, offline.Code);
         Assert.StartsWith("plmkit: error: dataset 'IF1_ECOLI' is not available offline", offline.Err);
         Assert.Contains("PLMKIT_DATA_DIR", offline.Err);
@@ -62,7 +51,7 @@ public sealed class DatasetsCommandTests : IDisposable
     [InlineData("--kind: no datasets of kind 'x'", "datasets", "list", "--kind", "x")]
     public void BadArgumentsGiveOneLine(string message, params string[] args)
     {
-        var (code, output, err) = Invoke(args);
+        var (code, output, err) = CliRunner.Run(args);
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.Contains(message, err);

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using PlmKit.Data;
 using PlmKit.Tests.Data;
 
@@ -6,26 +5,16 @@ namespace PlmKit.Tests.Data;
 
 public sealed class PropertiesCommandTests : IDisposable
 {
-    private readonly TempFiles _tmp = new();
+    private readonly TempDir _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
-
-    private static (int Code, string Out, string Err) Invoke(params string[] args)
-    {
-        var root = new RootCommand();
-        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void WritesTheStudysColumns()
     {
         var fasta = Path.Combine(SharedData.Golden, "sequences.fasta");
-        var output = Path.Combine(_tmp.Dir, "targets.csv");
-        var (code, stdout, err) = Invoke("properties", "--input", fasta, "--out", output);
+        var output = _tmp.Sub("targets.csv");
+        var (code, stdout, err) = CliRunner.Run("properties", "--input", fasta, "--out", output);
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Contains("wrote 12 proteins", stdout);
@@ -42,12 +31,12 @@ public sealed class PropertiesCommandTests : IDisposable
     [Fact]
     public void AddsSecondaryStructureFromAFolder()
     {
-        var structures = Path.Combine(_tmp.Dir, "pdb");
+        var structures = _tmp.Sub("pdb");
         Directory.CreateDirectory(structures);
         File.Copy(Path.Combine(SharedData.RepoRoot, "tests", "PlmKit.Tests", "Data", "Reference", "two_helices.pdb"), Path.Combine(structures, "HLX1.pdb"));
         var fasta = _tmp.Write("h.fasta", ">HLX1A\n" + new string('A', 39) + "\n");
-        var output = Path.Combine(_tmp.Dir, "ss.csv");
-        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", output, "--structures", structures);
+        var output = _tmp.Sub("ss.csv");
+        var (code, _, err) = CliRunner.Run("properties", "--input", fasta, "--out", output, "--structures", structures);
         if (code == 2 && err.Contains("apt-get install dssp")) return; // no mkdssp here: the clear message is the contract
         Assert.Equal(0, code);
         var lines = File.ReadAllLines(output);
@@ -60,21 +49,21 @@ public sealed class PropertiesCommandTests : IDisposable
     [Fact]
     public void MissingStructureNamesTheRecordAndWritesNothing()
     {
-        var structures = Directory.CreateDirectory(Path.Combine(_tmp.Dir, "empty")).FullName;
+        var structures = Directory.CreateDirectory(_tmp.Sub("empty")).FullName;
         var fasta = _tmp.Write("h.fasta", ">a\nMKT\n>1XYZB\nMKV\n");
-        var output = Path.Combine(_tmp.Dir, "out.csv");
-        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", output, "--structures", structures);
+        var output = _tmp.Sub("out.csv");
+        var (code, _, err) = CliRunner.Run("properties", "--input", fasta, "--out", output, "--structures", structures);
         Assert.Equal(2, code);
         Assert.StartsWith($"plmkit: error: {fasta}:1: no structure for 'a'", err);
         Assert.False(File.Exists(output));
-        Assert.Empty(Directory.GetFiles(_tmp.Dir, "*.part"));
+        Assert.Empty(Directory.GetFiles(_tmp.Path, "*.part"));
     }
 
     [Fact]
     public void BadFastaIsOneLine()
     {
         var fasta = _tmp.Write("bad.fasta", ">a\nMK1\n");
-        var (code, _, err) = Invoke("properties", "--input", fasta, "--out", Path.Combine(_tmp.Dir, "o.csv"));
+        var (code, _, err) = CliRunner.Run("properties", "--input", fasta, "--out", _tmp.Sub("o.csv"));
         Assert.Equal(2, code);
         Assert.Equal($"plmkit: error: {fasta}:2: record 'a': letter '1' at position 3 is not an amino acid (allowed: ACDEFGHIKLMNPQRSTVWYXBUZO)", err.Trim());
     }

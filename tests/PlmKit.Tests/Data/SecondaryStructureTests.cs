@@ -8,7 +8,7 @@ namespace PlmKit.Tests.Data;
 /// </summary>
 public sealed class SecondaryStructureTests : IDisposable
 {
-    private readonly TempFiles _tmp = new();
+    private readonly TempDir _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 
@@ -55,7 +55,7 @@ public sealed class SecondaryStructureTests : IDisposable
     [Fact]
     public void MissingExecutableIsAClearError()
     {
-        var e = Assert.Throws<ConfigurationException>(() => Dssp.Run(Reference("two_helices.pdb"), Path.Combine(_tmp.Dir, "no-mkdssp")));
+        var e = Assert.Throws<ConfigurationException>(() => Dssp.Run(Reference("two_helices.pdb"), _tmp.Sub("no-mkdssp")));
         Assert.Contains("apt-get install dssp", e.Message);
     }
 
@@ -81,7 +81,7 @@ public sealed class SecondaryStructureTests : IDisposable
         var broken = _tmp.Write("y.dssp", "  #  RESIDUE AA STRUCTURE\n    1    1 A A  H\n  oops\n");
         var e2 = Assert.Throws<InputException>(() => Dssp.Parse(broken));
         Assert.Equal(3, e2.Line);
-        var missing = Assert.Throws<InputException>(() => Dssp.Run(Path.Combine(_tmp.Dir, "none.pdb")));
+        var missing = Assert.Throws<InputException>(() => Dssp.Run(_tmp.Sub("none.pdb")));
         Assert.Contains("file not found", missing.Message);
         var garbage = _tmp.Write("bad.pdb", "this is not a structure\n");
         if (FindOnPath("mkdssp") is not null)

@@ -99,6 +99,32 @@ public class ExperimentRunnerTests
     }
 
     [Fact]
+    public void A_dataset_marked_dropInvalid_leaves_out_its_bad_row_and_the_manifest_lists_it()
+    {
+        using var tmp = new TempDir();
+        var path = WriteExperiment(tmp, "\"model-a\"");
+        var beta = tmp.Sub("data/BETA.csv");
+        var lines = File.ReadAllLines(beta);
+        var cells = lines[4].Split(',');
+        cells[3] = "abc"; // line 5 of the file: a target that is not a number
+        lines[4] = string.Join(',', cells);
+        File.WriteAllLines(beta, lines);
+        Assert.Throws<InputException>(() => new ExperimentRunner(ExperimentConfig.Load(path), new FakeModels(), new FakeEvaluator()).Run());
+
+        File.WriteAllText(path, File.ReadAllText(path).Replace("{ \"path\": \"data/BETA.csv\" }", "{ \"path\": \"data/BETA.csv\", \"dropInvalid\": true }"));
+        var models = new FakeModels();
+        var report = new ExperimentRunner(ExperimentConfig.Load(path), models, new FakeEvaluator()).Run();
+        var dropped = Assert.Single(report.Dropped);
+        Assert.Equal((5, cells[1]), (dropped.Line, dropped.Id));
+        Assert.StartsWith($"{beta}:5: ", dropped.ToString());
+        Assert.Equal(30 + 24, models.Embedded);
+        var manifest = JsonNode.Parse(File.ReadAllText(report.ManifestPath!))!;
+        Assert.Empty(manifest["datasets"]![0]!["dropped_rows"]!.AsArray());
+        Assert.Equal(24, (int)manifest["datasets"]![1]!["rows"]!);
+        Assert.Equal(5, (int)manifest["datasets"]![1]!["dropped_rows"]![0]!["line"]!);
+    }
+
+    [Fact]
     public void Adding_a_model_computes_only_its_cells_and_embeddings()
     {
         using var tmp = new TempDir();

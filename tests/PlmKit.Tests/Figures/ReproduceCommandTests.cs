@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using PlmKit.Cli;
 using PlmKit.Data;
 
 namespace PlmKit.Tests.Figures;
@@ -9,87 +7,72 @@ namespace PlmKit.Tests.Figures;
 /// <summary><c>plmkit reproduce</c>: the study's statistics and figures from the shared tables.</summary>
 public class ReproduceCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("plmkit");
-        foreach (var c in CommandCatalog.All()) root.Subcommands.Add(c);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        int code = Cli.Cli.Invoke(root, args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public void Reproduces_the_lme4_tables_and_writes_figures_and_a_manifest()
     {
-        string dir = Directory.CreateTempSubdirectory("plmkit-reproduce-").FullName;
-        try
+        using var tmp = new TempDir();
+        string dir = tmp.Path;
+        var (code, stdout, stderr) = CliRunner.Run("reproduce", "--out", dir, "--data-dir", SharedData.Swat, "--offline", "--no-png");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("best compression mean", stdout);
+
+        // The compression fit and contrasts match R's lme4 + multcomp (issue 4's tolerances).
+        foreach (var (file, key, columns, tol) in new[]
         {
-            var (code, stdout, stderr) = Run("reproduce", "--out", dir, "--data-dir", SharedData.Swat, "--offline", "--no-png");
-            Assert.True(code == 0, stderr);
-            Assert.Contains("best compression mean", stdout);
-
-            // The compression fit and contrasts match R's lme4 + multcomp (issue 4's tolerances).
-            foreach (var (file, key, columns, tol) in new[]
+            ("dms_compression_fixed.csv", "term", new[] { "estimate", "std_error" }, 1e-4),
+            ("dms_compression_glht.csv", "contrast", new[] { "estimate", "conf_low", "conf_high" }, 1e-3),
+            ("dms_compression_varcomp.csv", "grp", new[] { "vcov" }, 1e-4),
+        })
+        {
+            var ours = TidyTable.Read(Path.Combine(dir, "tables", file));
+            var reference = TidyTable.Read(Path.Combine(SharedData.Swat, "reference", file));
+            Assert.Equal(reference.RowCount, ours.RowCount);
+            foreach (var column in columns)
             {
-                ("dms_compression_fixed.csv", "term", new[] { "estimate", "std_error" }, 1e-4),
-                ("dms_compression_glht.csv", "contrast", new[] { "estimate", "conf_low", "conf_high" }, 1e-3),
-                ("dms_compression_varcomp.csv", "grp", new[] { "vcov" }, 1e-4),
-            })
-            {
-                var ours = TidyTable.Read(Path.Combine(dir, "tables", file));
-                var reference = TidyTable.Read(Path.Combine(SharedData.Swat, "reference", file));
-                Assert.Equal(reference.RowCount, ours.RowCount);
-                foreach (var column in columns)
-                {
-                    var expected = reference.Strings(key).Zip(reference.Numbers(column)).ToDictionary(p => p.First, p => p.Second);
-                    foreach (var (name, value) in ours.Strings(key).Zip(ours.Numbers(column)))
-                        Assert.True(Math.Abs(expected[name] - value) <= tol, $"{file} {name} {column}: {value} vs lme4 {expected[name]}");
-                }
+                var expected = reference.Strings(key).Zip(reference.Numbers(column)).ToDictionary(p => p.First, p => p.Second);
+                foreach (var (name, value) in ours.Strings(key).Zip(ours.Numbers(column)))
+                    Assert.True(Math.Abs(expected[name] - value) <= tol, $"{file} {name} {column}: {value} vs lme4 {expected[name]}");
             }
-
-            using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")));
-            var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("file").GetString()!).ToList();
-            foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
-                         "tables/dms_models_glht.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
-                         "tables/pisces_compression_glht.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
-                Assert.Contains(f, outputs);
-            Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
-            var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
-            Assert.Equal(5, inputs.Count);
-            Assert.All(inputs, i => Assert.Equal(DataCatalog.Sha256Of(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
-
-            // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
-            var equivalence = TidyTable.Read(Path.Combine(dir, "tables", "dms_models_equivalence.csv"));
-            Assert.Equal(12, equivalence.RowCount);
-            Assert.StartsWith("esm2:8M - ", equivalence.Strings("contrast")[0]);
-            Assert.Equal(0.02, equivalence.Numbers("margin").Distinct().Single());
         }
-        finally { Directory.Delete(dir, true); }
+
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")));
+        var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("file").GetString()!).ToList();
+        foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
+                     "tables/dms_models_glht.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
+                     "tables/pisces_compression_glht.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
+            Assert.Contains(f, outputs);
+        Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
+        var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
+        Assert.Equal(5, inputs.Count);
+        Assert.All(inputs, i => Assert.Equal(DataCatalog.Sha256Of(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
+
+        // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
+        var equivalence = TidyTable.Read(Path.Combine(dir, "tables", "dms_models_equivalence.csv"));
+        Assert.Equal(12, equivalence.RowCount);
+        Assert.StartsWith("esm2:8M - ", equivalence.Strings("contrast")[0]);
+        Assert.Equal(0.02, equivalence.Numbers("margin").Distinct().Single());
     }
 
     [Fact]
     public void A_missing_data_folder_is_one_clear_line_and_nothing_written()
     {
-        string parent = Directory.CreateTempSubdirectory("plmkit-reproduce-").FullName;
-        try
-        {
-            string empty = Directory.CreateDirectory(Path.Combine(parent, "empty")).FullName;
-            string output = Path.Combine(parent, "out");
-            var (code, _, stderr) = Run("reproduce", "--out", output, "--data-dir", empty, "--offline", "--no-png");
-            Assert.Equal(2, code);
-            Assert.StartsWith("plmkit: error: ", stderr);
-            Assert.Contains("not available offline", stderr);
-            Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.False(Directory.Exists(output));
+        using var tmp = new TempDir();
+        string parent = tmp.Path;
+        string empty = Directory.CreateDirectory(Path.Combine(parent, "empty")).FullName;
+        string output = Path.Combine(parent, "out");
+        var (code, _, stderr) = CliRunner.Run("reproduce", "--out", output, "--data-dir", empty, "--offline", "--no-png");
+        Assert.Equal(2, code);
+        Assert.StartsWith("plmkit: error: ", stderr);
+        Assert.Contains("not available offline", stderr);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(Directory.Exists(output));
 
-            (code, _, stderr) = Run("reproduce", "--out", output, "--data-dir", Path.Combine(parent, "nope"), "--no-png");
-            Assert.Equal(2, code);
-            Assert.Contains("does not exist", stderr);
-            (code, _, stderr) = Run("reproduce", "--out", output, "--data-dir", SharedData.Swat, "--margin", "-1", "--no-png");
-            Assert.Equal(2, code);
-            Assert.Contains("margin", stderr);
-            Assert.False(Directory.Exists(output));
-        }
-        finally { Directory.Delete(parent, true); }
+        (code, _, stderr) = CliRunner.Run("reproduce", "--out", output, "--data-dir", Path.Combine(parent, "nope"), "--no-png");
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", stderr);
+        (code, _, stderr) = CliRunner.Run("reproduce", "--out", output, "--data-dir", SharedData.Swat, "--margin", "-1", "--no-png");
+        Assert.Equal(2, code);
+        Assert.Contains("margin", stderr);
+        Assert.False(Directory.Exists(output));
     }
 }

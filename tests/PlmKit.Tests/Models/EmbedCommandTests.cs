@@ -1,26 +1,14 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using PlmKit.Cli;
 
 namespace PlmKit.Tests.Models;
 
 /// <summary><c>plmkit embed</c> in-process: outputs against fair-esm, and bad input as one line with exit code 2.</summary>
 public sealed class EmbedCommandTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("plmkit-embed-").FullName;
+    private readonly TempDir _tmp = new();
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Invoke(params string[] args)
-    {
-        var root = new RootCommand();
-        foreach (var c in CommandCatalog.All()) root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    public void Dispose() => _tmp.Dispose();
 
     private static Dictionary<string, float[]> ReadCsv(string path)
     {
@@ -32,8 +20,8 @@ public sealed class EmbedCommandTests : IDisposable
     [Fact]
     public void WritesOneCsvPerLayerAndPoolInInputOrderMatchingFairEsm()
     {
-        var outDir = Path.Combine(dir, "out");
-        var (code, stdout, stderr) = Invoke("embed", "--model", Golden.TinyFolder, "--input", Golden.Fasta, "--layers", "all",
+        var outDir = _tmp.Sub("out");
+        var (code, stdout, stderr) = CliRunner.Run("embed", "--model", Golden.TinyFolder, "--input", Golden.Fasta, "--layers", "all",
             "--pool", "mean,bos", "--out", outDir, "--long", "truncate", "--device", "cpu", "--threads", "2");
         Assert.True(code == 0, stderr);
         Assert.Contains("embedded 12 sequences", stdout);
@@ -57,20 +45,20 @@ public sealed class EmbedCommandTests : IDisposable
     [Fact]
     public void CsvInputGivesTheSameFilesAsFasta()
     {
-        string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b");
+        string a = _tmp.Sub("a"), b = _tmp.Sub("b");
         var common = new[] { "--model", Path.Combine(Golden.TinyFolder, "esm2_t2_32_tiny.pt"), "--pool", "mean", "--long", "windows", "--device", "cpu" };
-        Assert.Equal(0, Invoke(["embed", "--input", Golden.Fasta, "--out", a, .. common]).Code);
-        Assert.Equal(0, Invoke(["embed", "--input", Path.Combine(SharedData.Golden, "sequences.csv"), "--out", b, .. common]).Code);
+        Assert.Equal(0, CliRunner.Run(["embed", "--input", Golden.Fasta, "--out", a, .. common]).Code);
+        Assert.Equal(0, CliRunner.Run(["embed", "--input", Path.Combine(SharedData.Golden, "sequences.csv"), "--out", b, .. common]).Code);
         Assert.Equal(File.ReadAllText(Path.Combine(a, "layer2.mean.csv")), File.ReadAllText(Path.Combine(b, "layer2.mean.csv")));
     }
 
     [Fact]
     public void PerTokenRowsAreResidues()
     {
-        var input = Path.Combine(dir, "two.fasta");
+        var input = _tmp.Sub("two.fasta");
         File.WriteAllText(input, ">short5\nMKTAY\n>IF1\n" + Golden.Sequences.Single(s => s.Id == "IF1_ECOLI").Sequence + "\n");
-        var outDir = Path.Combine(dir, "pt");
-        var (code, _, stderr) = Invoke("embed", "--model", Golden.TinyFolder, "--input", input, "--layers", "-1", "--pool", "mean", "--out", outDir, "--per-token", "--device", "cpu");
+        var outDir = _tmp.Sub("pt");
+        var (code, _, stderr) = CliRunner.Run("embed", "--model", Golden.TinyFolder, "--input", input, "--layers", "-1", "--pool", "mean", "--out", outDir, "--per-token", "--device", "cpu");
         Assert.True(code == 0, stderr);
         var lines = File.ReadAllLines(Path.Combine(outDir, "layer2.per_token.csv"));
         Assert.Equal(1 + 5 + 72, lines.Length);
@@ -97,14 +85,14 @@ public sealed class EmbedCommandTests : IDisposable
     [MemberData(nameof(BadInputs))]
     public void BadOptionsExitWithCode2AndOneLine(string[] overrides, string message)
     {
-        var args = new Dictionary<string, string> { ["--model"] = Golden.TinyFolder, ["--input"] = Golden.Fasta, ["--out"] = Path.Combine(dir, "out"), ["--long"] = "truncate", ["--device"] = "cpu" };
+        var args = new Dictionary<string, string> { ["--model"] = Golden.TinyFolder, ["--input"] = Golden.Fasta, ["--out"] = _tmp.Sub("out"), ["--long"] = "truncate", ["--device"] = "cpu" };
         for (int i = 0; i < overrides.Length; i += 2) args[overrides[i]] = overrides[i + 1];
-        var (code, _, stderr) = Invoke(["embed", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
+        var (code, _, stderr) = CliRunner.Run(["embed", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
         Assert.Equal(2, code);
         Assert.StartsWith("plmkit: error: ", stderr);
         Assert.Contains(message, stderr);
         Assert.Single(stderr.TrimEnd('\n').Split('\n'));
-        Assert.False(Directory.Exists(Path.Combine(dir, "out")) && Directory.EnumerateFileSystemEntries(Path.Combine(dir, "out")).Any());
+        Assert.False(Directory.Exists(_tmp.Sub("out")) && Directory.EnumerateFileSystemEntries(_tmp.Sub("out")).Any());
     }
 
     [Theory]
@@ -116,10 +104,10 @@ public sealed class EmbedCommandTests : IDisposable
     [InlineData(">long\n" + "MKTAYIAKQR" + "MKTAYIAKQR", "")]
     public void BadSequencesExitWithCode2AndWriteNothing(string fasta, string message)
     {
-        var input = Path.Combine(dir, "bad.fasta");
+        var input = _tmp.Sub("bad.fasta");
         File.WriteAllText(input, fasta.Replace("MKTAYIAKQRMKTAYIAKQR", string.Concat(Enumerable.Repeat("MKTAYIAKQR", 103))));
-        var outDir = Path.Combine(dir, "out");
-        var (code, _, stderr) = Invoke("embed", "--model", Golden.TinyFolder, "--input", input, "--out", outDir, "--device", "cpu");
+        var outDir = _tmp.Sub("out");
+        var (code, _, stderr) = CliRunner.Run("embed", "--model", Golden.TinyFolder, "--input", input, "--out", outDir, "--device", "cpu");
         Assert.Equal(2, code);
         Assert.Contains(message.Length > 0 ? message : "1 sequence is longer than 1022 residues ('long' 1030)", stderr);
         Assert.Contains("bad.fasta", stderr);
@@ -129,10 +117,10 @@ public sealed class EmbedCommandTests : IDisposable
     [Fact]
     public void DamagedModelExitsWithCode2()
     {
-        var model = Path.Combine(dir, "esm2_cut.pt");
+        var model = _tmp.Sub("esm2_cut.pt");
         var bytes = File.ReadAllBytes(Golden.TinyPt);
         File.WriteAllBytes(model, bytes[..1000]);
-        var (code, _, stderr) = Invoke("embed", "--model", model, "--input", Golden.Fasta, "--out", Path.Combine(dir, "out"), "--long", "truncate");
+        var (code, _, stderr) = CliRunner.Run("embed", "--model", model, "--input", Golden.Fasta, "--out", _tmp.Sub("out"), "--long", "truncate");
         Assert.Equal(2, code);
         Assert.Contains("esm2_cut.pt: cannot read as a PyTorch checkpoint", stderr);
     }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using PlmKit.Tests.Data;
 
@@ -9,16 +8,6 @@ public class EvaluateCommandTests
 {
     private static string If1 => Path.Combine(SharedData.Swat, "dms", "IF1_ECOLI.csv");
 
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private static List<string[]> ReadCsv(string path) =>
         File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
 
@@ -27,9 +16,9 @@ public class EvaluateCommandTests
     [Fact]
     public void PaperProtocolReproducesTheStudyFromItsOwnInputs()
     {
-        using var tmp = new TempFiles();
-        var outPath = Path.Combine(tmp.Dir, "results.csv");
-        var (code, _, err) = Run("evaluate", "--data", If1, "--features", "onehot", "--protocol", "paper", "--out", outPath);
+        using var tmp = new TempDir();
+        var outPath = tmp.Sub("results.csv");
+        var (code, _, err) = CliRunner.Run("evaluate", "--data", If1, "--features", "onehot", "--protocol", "paper", "--out", outPath);
         Assert.True(code == 0, err);
         var rows = ReadCsv(outPath);
         Assert.Equal(string.Join(',', PlmKit.Regression.ResultsCsv.Columns), string.Join(',', rows[0]));
@@ -52,7 +41,7 @@ public class EvaluateCommandTests
     [Fact]
     public void FeatureCsvIsJoinedOnIdWhateverItsRowOrder()
     {
-        using var tmp = new TempFiles();
+        using var tmp = new TempDir();
         var x = GoldenLasso.Features("IF1_ECOLI", "esm8Mshape");
         var ids = File.ReadAllLines(If1).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[1]).ToArray();
         // Reversed row order: the join must put every vector back on its id.
@@ -60,8 +49,8 @@ public class EvaluateCommandTests
         for (var i = ids.Length - 1; i >= 0; i--)
             lines.Add(ids[i] + "," + string.Join(',', x.Row(i).Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         var features = tmp.Write("esm8M.csv", string.Join('\n', lines) + "\n");
-        var outPath = Path.Combine(tmp.Dir, "r.csv");
-        var (code, _, err) = Run("evaluate", "--data", If1, "--features", features, "--protocol", "default", "--out", outPath);
+        var outPath = tmp.Sub("r.csv");
+        var (code, _, err) = CliRunner.Run("evaluate", "--data", If1, "--features", features, "--protocol", "default", "--out", outPath);
         Assert.True(code == 0, err);
         var rows = ReadCsv(outPath);
         var expected = GoldenLasso.Csv("IF1_ECOLI", "esm8Mshape", "leakage_free");
@@ -75,13 +64,13 @@ public class EvaluateCommandTests
     [Fact]
     public void ExplicitFoldFileAndSiteGroupsAndLearningCurveRun()
     {
-        using var tmp = new TempFiles();
+        using var tmp = new TempDir();
         var data = tmp.Write("small.csv", string.Join('\n', File.ReadAllLines(If1).Take(121)) + "\n");
         var ids = File.ReadAllLines(data).Skip(1).Select(l => l.Split(',')[1]).ToArray();
         var folds = tmp.Write("folds.csv", "id,fold\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i % 3 + 1}")) + "\n");
 
-        var out1 = Path.Combine(tmp.Dir, "a.csv");
-        var (c1, _, e1) = Run("evaluate", "--data", data, "--features", "composition", "--protocol", "default", "--folds", folds, "--regressor", "ridge", "--out", out1);
+        var out1 = tmp.Sub("a.csv");
+        var (c1, _, e1) = CliRunner.Run("evaluate", "--data", data, "--features", "composition", "--protocol", "default", "--folds", folds, "--regressor", "ridge", "--out", out1);
         Assert.True(c1 == 0, e1);
         var rows = ReadCsv(out1);
         Assert.Equal(4, rows.Count);
@@ -90,19 +79,19 @@ public class EvaluateCommandTests
         // The same folds from a column of the data file: same numbers (the dataset name is the file name).
         var withColumn = tmp.Write("small_folds.csv", string.Join('\n', File.ReadAllLines(data)
             .Select((l, i) => i == 0 ? l + ",fold_x" : $"{l},{(i - 1) % 3 + 1}")) + "\n");
-        var outColumn = Path.Combine(tmp.Dir, "col.csv");
-        var (cc, _, ec) = Run("evaluate", "--data", withColumn, "--features", "composition", "--protocol", "default", "--folds", "fold_x", "--regressor", "ridge", "--out", outColumn);
+        var outColumn = tmp.Sub("col.csv");
+        var (cc, _, ec) = CliRunner.Run("evaluate", "--data", withColumn, "--features", "composition", "--protocol", "default", "--folds", "fold_x", "--regressor", "ridge", "--out", outColumn);
         Assert.True(cc == 0, ec);
         Assert.Equal(File.ReadAllLines(out1).Select(l => string.Join(',', l.Split(',').Skip(1).Take(12))),
             File.ReadAllLines(outColumn).Select(l => string.Join(',', l.Split(',').Skip(1).Take(12))));
 
-        var out2 = Path.Combine(tmp.Dir, "b.csv");
-        var (c2, _, e2) = Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--folds", "4", "--group-by-site", "--out", out2);
+        var out2 = tmp.Sub("b.csv");
+        var (c2, _, e2) = CliRunner.Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--folds", "4", "--group-by-site", "--out", out2);
         Assert.True(c2 == 0, e2);
         Assert.Equal(5, ReadCsv(out2).Count);
 
-        var out3 = Path.Combine(tmp.Dir, "c.csv");
-        var (c3, _, e3) = Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--train-sizes", "40,80", "--repeats", "2", "--regressor", "ridge", "--out", out3);
+        var out3 = tmp.Sub("c.csv");
+        var (c3, _, e3) = CliRunner.Run("evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--train-sizes", "40,80", "--repeats", "2", "--regressor", "ridge", "--out", out3);
         Assert.True(c3 == 0, e3);
         var curve = ReadCsv(out3);
         Assert.Equal(1 + 2 * 2 * 5, curve.Count);
@@ -149,6 +138,42 @@ public class EvaluateCommandTests
         return d;
     }
 
+    [Fact]
+    public void DropInvalidLeavesOutABadRowListsItAndFitsTheRest()
+    {
+        using var tmp = new TempDir();
+        var lines = File.ReadAllLines(If1).Take(61).ToArray();
+        // Line 6 of the file (header = line 1) gets a target that is not a number.
+        var data = tmp.Write("bad.csv", string.Join('\n', lines.Select((l, i) => i == 5 ? WithTarget(l, "abc") : l)) + "\n");
+        var badId = lines[5].Split(',')[1];
+        var outPath = tmp.Sub("results.csv");
+        string[] args = ["evaluate", "--data", data, "--features", "onehot", "--protocol", "paper", "--out", outPath];
+
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"plmkit: error: {data}:6: ", err);
+        Assert.False(File.Exists(outPath));
+
+        (code, var stdout, err) = CliRunner.Run([.. args, "--drop-invalid"]);
+        Assert.True(code == 0, err);
+        var outLines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("dropped 1 invalid row(s) (--drop-invalid):", outLines[0]);
+        Assert.StartsWith($"  {data}:6: ", outLines[1]);
+        Assert.Contains("abc", outLines[1]);
+        var rows = ReadCsv(outPath);
+        Assert.Equal(6, rows.Count);
+        // 59 rows remain; 5 shuffled folds train on 47 or 48 of them.
+        Assert.All(rows.Skip(1), r => Assert.InRange(Num(r[15]), 47, 48));
+        Assert.Equal(59, rows.Skip(1).Sum(r => (int)Num(r[16])));
+
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outPath + ".manifest.json"));
+        Assert.Equal(59, manifest.RootElement.GetProperty("rows").GetInt32());
+        var dropped = Assert.Single(manifest.RootElement.GetProperty("dropped_rows").EnumerateArray());
+        Assert.Equal(6, dropped.GetProperty("line").GetInt32());
+        Assert.Equal(data, dropped.GetProperty("file").GetString());
+        Assert.Equal(badId, dropped.GetProperty("id").GetString());
+    }
+
     private static string WithTarget(string line, string target)
     {
         var cells = line.Split(',');
@@ -160,12 +185,12 @@ public class EvaluateCommandTests
     [MemberData(nameof(BadInputs))]
     public void BadInputGivesOneLineExitTwoAndNoOutput(string name, string[] template)
     {
-        using var tmp = new TempFiles();
+        using var tmp = new TempDir();
         var lines = File.ReadAllLines(If1).Take(61).ToArray();
         var ids = lines.Skip(1).Select(l => l.Split(',')[1]).ToArray();
         var files = new Dictionary<string, string>
         {
-            ["{dir}"] = tmp.Dir,
+            ["{dir}"] = tmp.Path,
             ["{data}"] = tmp.Write("data.csv", string.Join('\n', lines) + "\n"),
             ["{data_tiny}"] = tmp.Write("tiny.csv", string.Join('\n', lines.Take(8)) + "\n"),
             ["{data_badtarget}"] = tmp.Write("bad.csv", string.Join('\n', lines.Select((l, i) => i == 5 ? WithTarget(l, "abc") : l)) + "\n"),
@@ -178,23 +203,23 @@ public class EvaluateCommandTests
             ["{feat_dup}"] = tmp.Write("feat_dup.csv", "id,a,b\n" + string.Join('\n', ids.Append(ids[3]).Select((id, i) => $"{id},1,{i}")) + "\n"),
             ["{feat_short}"] = tmp.Write("feat_short.csv", "id,a,b\n" + string.Join('\n', ids.Take(30).Select((id, i) => $"{id},1,{i}")) + "\n"),
         };
-        var embed = Directory.CreateDirectory(Path.Combine(tmp.Dir, "embed")).FullName;
+        var embed = Directory.CreateDirectory(tmp.Sub("embed")).FullName;
         File.WriteAllText(Path.Combine(embed, "layer6.mean.csv"), "id,0,1\n" + string.Join('\n', ids.Select((id, i) => $"{id},{i},1")) + "\n");
         files["{embed}"] = embed;
 
         var args = template.Select(a => files.Aggregate(a, (s, kv) => s.Replace(kv.Key, kv.Value))).ToList();
-        var outPath = Path.Combine(tmp.Dir, "results.csv");
+        var outPath = tmp.Sub("results.csv");
         if (!args.Contains("--out")) args.AddRange(["--out", outPath]);
-        var before = Directory.GetFiles(tmp.Dir, "*", SearchOption.AllDirectories).ToHashSet();
+        var before = Directory.GetFiles(tmp.Path, "*", SearchOption.AllDirectories).ToHashSet();
 
-        var (code, _, err) = Run(["evaluate", .. args]);
+        var (code, _, err) = CliRunner.Run(["evaluate", .. args]);
 
         Assert.True(code == 2, $"{name}: exit {code}, stderr: {err}");
         var errLines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(errLines);
         Assert.StartsWith("plmkit: error: ", errLines[0]);
         Assert.DoesNotContain("   at ", err);
-        var after = Directory.GetFiles(tmp.Dir, "*", SearchOption.AllDirectories).ToHashSet();
+        var after = Directory.GetFiles(tmp.Path, "*", SearchOption.AllDirectories).ToHashSet();
         Assert.True(after.SetEquals(before), $"{name}: files appeared: {string.Join(", ", after.Except(before))}");
     }
 }

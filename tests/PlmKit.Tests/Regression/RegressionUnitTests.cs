@@ -188,8 +188,8 @@ public class RegressionUnitTests
     [Fact]
     public void ResultsCsvIsAtomicAndWritesNaNAsEmpty()
     {
-        using var tmp = new TempFiles();
-        var path = Path.Combine(tmp.Dir, "r.csv");
+        using var tmp = new TempDir();
+        var path = tmp.Sub("r.csv");
         var row = new FoldResult(new ResultLabels("D,1", "m", "mean", "6"), 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 0.01, 8, 2, 0.5, 10);
         ResultsCsv.Write(path, [row]);
         var lines = File.ReadAllLines(path);
@@ -197,7 +197,7 @@ public class RegressionUnitTests
         Assert.StartsWith("Dataset,Model,Compression_method,Fold,R2_score_train,", lines[0]);
         Assert.EndsWith("nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size", lines[0]);
         Assert.Equal("\"D,1\",m,mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10", lines[1]);
-        Assert.Single(Directory.GetFiles(tmp.Dir));
+        Assert.Single(Directory.GetFiles(tmp.Path));
     }
 
     // X uniform from numpy RandomState(seed).rand, then y = f(X) + rand(n).

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using PlmKit.Data;
 
 namespace PlmKit.Tests.Statistics;
@@ -6,25 +5,15 @@ namespace PlmKit.Tests.Statistics;
 /// <summary><c>plmkit stats</c> in-process: outputs that diff cleanly against lme4's, and exit code 2 on bad input.</summary>
 public sealed class StatsCommandTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("plmkit-stats-").FullName;
+    private readonly TempDir _tmp = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var root = new RootCommand("plmkit");
-        foreach (var c in PlmKit.Cli.CommandCatalog.All()) root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = PlmKit.Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    public void Dispose() => _tmp.Dispose();
 
     [Fact]
     public void StudyModelWritesFilesWithTheReferenceColumnsAndValues()
     {
-        string prefix = Path.Combine(_dir, "dms");
-        var (code, output, err) = Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
+        string prefix = _tmp.Sub("dms");
+        var (code, output, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
             "--response", "R2_score_test", "--effect", "Compression_method", "--reference", "mean",
             "--random", "Dataset", "--random", "Fold", "--out", prefix);
         Assert.True(code == 0, err);
@@ -58,8 +47,8 @@ public sealed class StatsCommandTests : IDisposable
     [Fact]
     public void MarginWithOrderByReportsTheSmallestModelWithinIt()
     {
-        string prefix = Path.Combine(_dir, "models");
-        var (code, output, err) = Run("stats", "--input", ReferenceFiles.Result("PISCES_all_multi_model.csv"),
+        string prefix = _tmp.Sub("models");
+        var (code, output, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("PISCES_all_multi_model.csv"),
             "--effect", "Model:ModelSize", "--random", "Dataset", "--random", "Fold", "--ml", "--pairs",
             "--margin", "0.02", "--order-by", "parameters", "--out", prefix);
         Assert.True(code == 0, err);
@@ -75,8 +64,8 @@ public sealed class StatsCommandTests : IDisposable
     [InlineData("none", "p_unadjusted")]
     public void NestedRandomEffectsAndOtherAdjustmentsMatchTheirReference(string adjust, string column)
     {
-        string prefix = Path.Combine(_dir, "nested");
-        var (code, _, err) = Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
+        string prefix = _tmp.Sub("nested");
+        var (code, _, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
             "--effect", "Compression_method", "--reference", "mean", "--random", "Dataset/Fold", "--adjust", adjust, "--out", prefix);
         Assert.True(code == 0, err);
         var vc = TidyTable.Read(prefix + "_varcomp.csv");
@@ -102,7 +91,7 @@ public sealed class StatsCommandTests : IDisposable
 
     private string Csv(string name, string text)
     {
-        string path = Path.Combine(_dir, name);
+        string path = Path.Combine(_tmp.Path, name);
         File.WriteAllText(path, text);
         return path;
     }
@@ -128,10 +117,10 @@ public sealed class StatsCommandTests : IDisposable
     public void BadInputExitsWithCodeTwoAndOneLine(string csv, string[] extra, string problem)
     {
         string path = Csv("bad.csv", csv);
-        var args = new List<string> { "stats", "--input", path, "--effect", "method", "--random", "Dataset", "--out", Path.Combine(_dir, "o") };
+        var args = new List<string> { "stats", "--input", path, "--effect", "method", "--random", "Dataset", "--out", _tmp.Sub("o") };
         if (!extra.Contains("--response")) args.AddRange(["--response", "y"]);
         args.AddRange(extra);
-        var (code, _, err) = Run([.. args]);
+        var (code, _, err) = CliRunner.Run([.. args]);
         Assert.Equal(2, code);
         var lines = err.TrimEnd().Split('\n');
         Assert.Single(lines);
@@ -142,7 +131,7 @@ public sealed class StatsCommandTests : IDisposable
     [Fact]
     public void MissingInputFileExitsWithCodeTwo()
     {
-        var (code, _, err) = Run("stats", "--input", Path.Combine(_dir, "none.csv"), "--effect", "m", "--random", "d", "--out", Path.Combine(_dir, "o"));
+        var (code, _, err) = CliRunner.Run("stats", "--input", _tmp.Sub("none.csv"), "--effect", "m", "--random", "d", "--out", _tmp.Sub("o"));
         Assert.Equal(2, code);
         Assert.Contains("file not found", err);
     }

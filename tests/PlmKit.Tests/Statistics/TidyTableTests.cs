@@ -85,4 +85,15 @@ public class TidyTableTests
         Assert.Equal([10.0, 30.0], t.Numbers("y2"));
         Assert.Equal(4, t.LineOf(1));
     }
+
+    [Fact]
+    public void AFileWithABomAndBlankLinesKeepsItsCellsAsWrittenAndItsLines()
+    {
+        using var tmp = new TempDir();
+        var t = TidyTable.Read(tmp.Write("t.csv", "name,score\r\n\r\n a ,1\r\nb, 2\r\n", bom: true));
+        Assert.Equal(["name", "score"], t.ColumnNames);
+        Assert.Equal([" a ", "b"], t.Strings("name"));   // tidy tables are not trimmed; numbers are
+        Assert.Equal([1.0, 2.0], t.Numbers("score"));
+        Assert.Equal([3, 4], Enumerable.Range(0, t.RowCount).Select(t.LineOf));
+    }
 }

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using Microsoft.Data.Sqlite;
-using PlmKit.Cli;
 using PlmKit.Embeddings.Store;
 
 namespace PlmKit.Tests.Embeddings.Store;
@@ -18,17 +16,6 @@ public sealed class StoreCliTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    internal static (int Code, string Out, string Err) Invoke(params string[] args)
-    {
-        var root = new RootCommand();
-        foreach (var c in CommandCatalog.All())
-            root.Subcommands.Add(c);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Cli.Cli.Invoke(root, args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     internal static string[] Embed(string outDir, params string[] extra) =>
         ["embed", "--model", Tiny, "--input", Fasta, "--layers", "all", "--pool", "mean,bos", "--long", "truncate", "--device", "cpu", "--out", outDir, .. extra];
 
@@ -38,29 +25,29 @@ public sealed class StoreCliTests : IDisposable
     [Fact]
     public void Embed_with_a_store_writes_what_plain_embed_writes_and_shards_merge_to_the_same_files()
     {
-        var (code, _, err) = Invoke(Embed(_tmp.Sub("plain")));
+        var (code, _, err) = CliRunner.Run(Embed(_tmp.Sub("plain")));
         Assert.True(code == 0, err);
         var plain = Files(_tmp.Sub("plain"));
         Assert.Equal(6, plain.Count);
 
-        (code, var stdout, err) = Invoke(Embed(_tmp.Sub("stored"), "--store", _tmp.Sub("store")));
+        (code, var stdout, err) = CliRunner.Run(Embed(_tmp.Sub("stored"), "--store", _tmp.Sub("store")));
         Assert.True(code == 0, err);
         Assert.Contains("12 sequences, 0 already stored, 12 embedded now, 72 vectors added", stdout);
         Assert.Equal(plain, Files(_tmp.Sub("stored")));
-        (code, stdout, err) = Invoke(Embed(_tmp.Sub("stored-again"), "--store", _tmp.Sub("store")));
+        (code, stdout, err) = CliRunner.Run(Embed(_tmp.Sub("stored-again"), "--store", _tmp.Sub("store")));
         Assert.True(code == 0, err);
         Assert.Contains("12 already stored, 0 embedded now", stdout);
         Assert.Equal(plain, Files(_tmp.Sub("stored-again")));
 
         // Small chunks (3 here) so two shards share the work; a single-process run with the same chunks
         // and the merged shards agree bit for bit, and both agree with plain embed to float rounding.
-        (code, _, err) = Invoke(Embed(_tmp.Sub("chunked"), "--store", _tmp.Sub("chunked-store"), "--commit-every", "3"));
+        (code, _, err) = CliRunner.Run(Embed(_tmp.Sub("chunked"), "--store", _tmp.Sub("chunked-store"), "--commit-every", "3"));
         Assert.True(code == 0, err);
         var chunked = Files(_tmp.Sub("chunked"));
         int embedded = 0;
         for (int i = 0; i < 2; i++)
         {
-            (code, stdout, err) = Invoke(Embed(_tmp.Sub("ignored"), "--store", _tmp.Sub($"sharded/shards/{i}"), "--shard", $"{i}/2", "--commit-every", "3"));
+            (code, stdout, err) = CliRunner.Run(Embed(_tmp.Sub("ignored"), "--store", _tmp.Sub($"sharded/shards/{i}"), "--shard", $"{i}/2", "--commit-every", "3"));
             Assert.True(code == 0, err);
             int now = int.Parse(stdout.Split(" embedded now")[0].Split(", ")[^1]);
             Assert.InRange(now, 1, 11);
@@ -68,10 +55,10 @@ public sealed class StoreCliTests : IDisposable
         }
         Assert.Equal(12, embedded);
         Assert.False(Directory.Exists(_tmp.Sub("ignored")));
-        (code, stdout, err) = Invoke("store", "merge", _tmp.Sub("sharded"), _tmp.Sub("sharded/shards/0"), _tmp.Sub("sharded/shards/1"));
+        (code, stdout, err) = CliRunner.Run("store", "merge", _tmp.Sub("sharded"), _tmp.Sub("sharded/shards/0"), _tmp.Sub("sharded/shards/1"));
         Assert.True(code == 0, err);
         Assert.Contains("72 vectors", stdout);
-        (code, stdout, err) = Invoke(Embed(_tmp.Sub("merged"), "--store", _tmp.Sub("sharded"), "--commit-every", "3"));
+        (code, stdout, err) = CliRunner.Run(Embed(_tmp.Sub("merged"), "--store", _tmp.Sub("sharded"), "--commit-every", "3"));
         Assert.True(code == 0, err);
         Assert.Contains("0 embedded now", stdout);
         Assert.Equal(chunked, Files(_tmp.Sub("merged")));
@@ -91,22 +78,22 @@ public sealed class StoreCliTests : IDisposable
     [Fact]
     public void Store_info_export_and_verify_report_and_detect_damage()
     {
-        Assert.Equal(0, Invoke(Embed(_tmp.Sub("out"), "--store", _tmp.Sub("store"))).Code);
-        var (code, stdout, err) = Invoke("store", "info", _tmp.Sub("store"));
+        Assert.Equal(0, CliRunner.Run(Embed(_tmp.Sub("out"), "--store", _tmp.Sub("store"))).Code);
+        var (code, stdout, err) = CliRunner.Run("store", "info", _tmp.Sub("store"));
         Assert.True(code == 0, err);
         Assert.Contains("vectors: 72", stdout);
         Assert.Contains("ids: 12", stdout);
         Assert.Contains("tiny\t", stdout);
         Assert.Contains("\t2\tmean\ttruncate\tfp32\t32\t12", stdout);
 
-        (code, stdout, err) = Invoke("store", "export", _tmp.Sub("store"), "--out", _tmp.Sub("export"), "--layers", "2", "--pool", "mean");
+        (code, stdout, err) = CliRunner.Run("store", "export", _tmp.Sub("store"), "--out", _tmp.Sub("export"), "--layers", "2", "--pool", "mean");
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(_tmp.Sub("out/layer2.mean.csv")), File.ReadAllBytes(_tmp.Sub("export/layer2.mean.csv")));
-        (code, _, err) = Invoke("store", "export", _tmp.Sub("store"), "--out", _tmp.Sub("export"), "--format", "parquet", "--model", "tiny");
+        (code, _, err) = CliRunner.Run("store", "export", _tmp.Sub("store"), "--out", _tmp.Sub("export"), "--format", "parquet", "--model", "tiny");
         Assert.True(code == 0, err);
         Assert.Equal(6, Directory.GetFiles(_tmp.Sub("export"), "*.parquet").Length);
 
-        (code, stdout, _) = Invoke("store", "verify", _tmp.Sub("store"));
+        (code, stdout, _) = CliRunner.Run("store", "verify", _tmp.Sub("store"));
         Assert.Equal(0, code);
         Assert.Contains("damaged rows: 0", stdout);
         using (var raw = new SqliteConnection($"Data Source={Path.Combine(_tmp.Sub("store"), EmbeddingStore.FileName)};Pooling=False"))
@@ -116,7 +103,7 @@ public sealed class StoreCliTests : IDisposable
             cmd.CommandText = "UPDATE embeddings SET vector = zeroblob(128) WHERE rowid = 5";
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
-        (code, stdout, err) = Invoke("store", "verify", _tmp.Sub("store"));
+        (code, stdout, err) = CliRunner.Run("store", "verify", _tmp.Sub("store"));
         Assert.Equal(PlmKit.Cli.Commands.StoreCommand.VerifyFailed, code);
         Assert.Contains("damaged rows: 1", stdout);
         Assert.Single(err.Trim().Split('\n'));
@@ -139,14 +126,14 @@ public sealed class StoreCliTests : IDisposable
         var data = SmallAssay();
         var seqs = _tmp.Sub("seqs.csv");
         File.WriteAllLines(seqs, new[] { "id,sequence" }.Concat(File.ReadLines(data).Skip(1).Select(l => l.Split(',')).Select(f => $"{f[1]},{f[4]}")));
-        var (code, _, err) = Invoke("embed", "--model", Tiny, "--input", seqs, "--layers", "2", "--pool", "mean", "--device", "cpu",
+        var (code, _, err) = CliRunner.Run("embed", "--model", Tiny, "--input", seqs, "--layers", "2", "--pool", "mean", "--device", "cpu",
             "--out", _tmp.Sub("emb"), "--store", _tmp.Sub("store"));
         Assert.True(code == 0, err);
 
-        (code, _, err) = Invoke("evaluate", "--data", data, "--features", _tmp.Sub("emb"), "--layer", "2", "--pool", "mean",
+        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", _tmp.Sub("emb"), "--layer", "2", "--pool", "mean",
             "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-dir.csv"));
         Assert.True(code == 0, err);
-        (code, _, err) = Invoke("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--model", "tiny", "--layer", "2", "--pool", "mean",
+        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--model", "tiny", "--layer", "2", "--pool", "mean",
             "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-store.csv"));
         Assert.True(code == 0, err);
         var fromDir = File.ReadAllLines(_tmp.Sub("from-dir.csv"));
@@ -156,7 +143,7 @@ public sealed class StoreCliTests : IDisposable
         for (int i = 0; i < fromDir.Length; i++)
             Assert.Equal(Columns(fromDir[i], fitSeconds).Where((_, k) => k != model), Columns(fromStore[i], fitSeconds).Where((_, k) => k != model));
 
-        (code, _, err) = Invoke("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--layer", "1", "--pool", "mean",
+        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--layer", "1", "--pool", "mean",
             "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("x.csv"));
         Assert.Equal(2, code);
         Assert.Contains("holds no vectors", err);
@@ -167,7 +154,7 @@ public sealed class StoreCliTests : IDisposable
               "statistics": { "effect": "Protocol", "random": [ "Fold" ] },
               "store": "store", "out": "run-out" }
             """);
-        (code, var stdout, err) = Invoke("run", _tmp.Sub("exp.json"), "--jobs", "2");
+        (code, var stdout, err) = CliRunner.Run("run", _tmp.Sub("exp.json"), "--jobs", "2");
         Assert.True(code == 0, err);
         Assert.Contains("2 cells: 2 computed now, 0 from the cache", stdout);
         Assert.Contains("embedded IF1_small with tiny: 0 sequences now", stdout);
@@ -184,7 +171,7 @@ public sealed class StoreCliTests : IDisposable
         Assert.Equal(2, contrasts.Length);
         Assert.StartsWith("\"paper\",", contrasts[1]);
 
-        (code, stdout, err) = Invoke("run", _tmp.Sub("exp.json"));
+        (code, stdout, err) = CliRunner.Run("run", _tmp.Sub("exp.json"));
         Assert.True(code == 0, err);
         Assert.Contains("2 cells: 0 computed now, 2 from the cache", stdout);
     }
@@ -197,7 +184,7 @@ public sealed class TinyStoreFixture : IDisposable
 
     public TinyStoreFixture()
     {
-        var (code, _, err) = StoreCliTests.Invoke(StoreCliTests.Embed(_dir.Sub("out"), "--store", _dir.Sub("store")));
+        var (code, _, err) = CliRunner.Run(StoreCliTests.Embed(_dir.Sub("out"), "--store", _dir.Sub("store")));
         Assert.True(code == 0, err);
     }
 
@@ -222,7 +209,7 @@ public sealed class StoreCliBadInputTests(TinyStoreFixture tiny) : IClassFixture
     [InlineData("store export {0}/store --out {0}/x --format xml", "xml")]
     public void Store_commands_reject_bad_input_with_one_line(string args, string expected)
     {
-        var (code, stdout, err) = StoreCliTests.Invoke(string.Format(args.Replace("{0}/store", tiny.Path + "/store"), _tmp.Path).Split(' '));
+        var (code, stdout, err) = CliRunner.Run(string.Format(args.Replace("{0}/store", tiny.Path + "/store"), _tmp.Path).Split(' '));
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
         Assert.Single(err.Trim().Split('\n'));
@@ -237,7 +224,7 @@ public sealed class StoreCliBadInputTests(TinyStoreFixture tiny) : IClassFixture
     public void Embed_store_options_reject_bad_combinations(string option, string value, string expected)
     {
         var extra = new[] { option }.Concat(string.Format(value, _tmp.Path).Split(' ')).ToArray();
-        var (code, _, err) = StoreCliTests.Invoke(StoreCliTests.Embed(_tmp.Sub("out"), extra));
+        var (code, _, err) = CliRunner.Run(StoreCliTests.Embed(_tmp.Sub("out"), extra));
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
         Assert.False(Directory.Exists(_tmp.Sub("out")));
