@@ -25,26 +25,27 @@ public sealed class EmbedCommandProcessTests(EmbedCommandProcessTests.Reference 
         string[] command = reference.EmbedArgs(store, outDir);
         int total = reference.DistinctSequences * Reference.VectorsPerSequence;
 
-        // 20 moments on the timeline of the uninterrupted run (start-up, then computing), drawn over
-        // its start-up and the first three quarters of its computing, so that the final resume has
-        // work left to show that it computes only the missing part. Each restarted process pays
-        // start-up again, so process k is killed after start-up plus the stretch of the timeline
-        // between where the store stands (its stored vectors as a share of the computing time) and
-        // moment k; moments within start-up kill there; when a chunk committed just before the last
-        // kill already carried the store past moment k, the kill falls at random in start-up.
-        // Kills thus strike start-up, model loading, opening the store, recording ids, and chunks
-        // being embedded or committed.
+        // 20 kill points chosen by progress, not by the clock, so the test means the same on an idle
+        // and on a loaded machine: a target share of the vectors, drawn below three quarters so that
+        // the final resume has work left to show that it computes only the missing part. A process
+        // is killed a random few milliseconds after the store reaches its target (a chunk takes
+        // ~10 ms here, so kills land between and inside chunks); when the store is already past the
+        // target (an earlier run overshot it), the kill strikes at a random moment of start-up
+        // instead: model loading, opening the store, recording ids.
         var rng = new Random(20261125);
         double startup = reference.StartupSeconds, compute = reference.ComputeSeconds;
-        var moments = Enumerable.Range(0, Kills).Select(_ => rng.NextDouble() * (startup + 0.75 * compute)).Order().ToList();
+        var targets = Enumerable.Range(0, Kills).Select(_ => (long)(rng.NextDouble() * 0.75 * total)).Order().ToList();
         int killed = 0, killedAfterCommitting = 0;
-        foreach (double moment in moments)
+        foreach (long target in targets)
         {
             long before = Rows(store);
-            double reached = startup + compute * before / total;
-            double wait = moment < startup ? moment : moment > reached ? startup + (moment - reached) : rng.NextDouble() * startup;
             using var p = CliProcess.Start(command);
-            if (!p.WaitForExit(TimeSpan.FromSeconds(wait)))
+            // A start-up kill also fires at this run's first commit, should its start-up be shorter
+            // than the reference's, so that no run can finish before its kill.
+            bool exited = target <= before
+                ? WaitUntilStored(p, store, before + 1, TimeSpan.Zero, TimeSpan.FromSeconds(rng.NextDouble() * startup))
+                : WaitUntilStored(p, store, target, TimeSpan.FromSeconds(rng.NextDouble() * 0.02), TimeSpan.FromMinutes(2));
+            if (!exited)
             {
                 p.Kill(); // SIGKILL on Linux: no clean-up code runs
                 p.WaitForExit();
@@ -258,6 +259,25 @@ public sealed class EmbedCommandProcessTests(EmbedCommandProcessTests.Reference 
     // reader does).
     private static long Rows(string store) => Scalar(store, "SELECT COUNT(*) FROM embeddings");
 
+    /// <summary>
+    /// Polls the store until it holds <paramref name="target"/> vectors, then waits
+    /// <paramref name="extra"/>, or until <paramref name="limit"/> has passed; true when the
+    /// process exited first (it should not: targets lie below the total).
+    /// </summary>
+    private static bool WaitUntilStored(CliProcess p, string store, long target, TimeSpan extra, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (p.WaitForExit(TimeSpan.FromMilliseconds(10))) return true;
+            long rows;
+            try { rows = Rows(store); }
+            catch (SqliteException e) when (e.SqliteErrorCode == 5) { continue; } // busy: the writer is recovering or checkpointing
+            if (rows >= target) return p.WaitForExit(extra);
+        }
+        return false;
+    }
+
     private static long DistinctKeys(string store) =>
         Scalar(store, "SELECT COUNT(*) FROM (SELECT DISTINCT model, layer, pool, long_policy, dtype, seq_sha256 FROM embeddings)");
 
@@ -293,7 +313,7 @@ public sealed class EmbedCommandProcessTests(EmbedCommandProcessTests.Reference 
         var file = Path.Combine(store, "embeddings.sqlite");
         if (!File.Exists(file))
             return null;
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = 30 }.ToString());
         db.Open();
         return db;
     }
