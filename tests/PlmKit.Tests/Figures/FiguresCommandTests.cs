@@ -5,6 +5,7 @@ using PlmKit.Cli;
 namespace PlmKit.Tests.Figures;
 
 /// <summary><c>plmkit figures</c> end to end, in-process: files written, PNG size, offline HTML, errors.</summary>
+[Collection(PlmKit.Tests.Experiments.ChromiumEnvironment.Collection)]
 public class FiguresCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args)
