@@ -126,6 +126,47 @@ public class RunFiguresTests
     }
 
     [Fact]
+    public void Model_size_and_learning_curve_are_drawn_from_the_results_table_of_a_sized_grid()
+    {
+        using var tmp = new TempDir();
+        FakeAssays.Write(tmp.Sub("data"), "ALPHA", 40, 1);
+        FakeAssays.Write(tmp.Sub("data"), "BETA", 40, 2);
+        File.WriteAllText(tmp.Sub("exp.json"), """
+            { "datasets": [ { "path": "data/ALPHA.csv" }, { "path": "data/BETA.csv" } ],
+              "models": [ "esm2_t6_8M_UR50D", "esm2_t12_35M_UR50D" ], "trainSizes": [ 10, 20 ], "folds": 3,
+              "figures": { "png": false }, "store": "store", "out": "out" }
+            """);
+        var config = ExperimentConfig.Load(tmp.Sub("exp.json"));
+        var kinds = RunFigures.Plan(config, "exp.json");
+        Assert.Equal([FigureKind.ModelSize, FigureKind.LearningCurve], kinds);
+        var report = new ExperimentRunner(config, new FakeModels(), new FakeEvaluator()).Run();
+        var figures = RunFigures.Draw(kinds, config.Out, report.ResultsPath!, null, null, config.Figures!.Png);
+        Assert.False(figures.Reused);
+        Assert.Null(figures.Note);
+        Assert.Equal(["figures/model-size_medians.csv", "figures/model-size_scores.csv", "figures/model-size.html",
+            "figures/learning-curve_points.csv", "figures/learning-curve.html"], figures.Files.Select(f => f.File));
+
+        // The medians drawn are those of results.csv: per model, the median over datasets of the mean test R².
+        var results = TidyTable.Read(report.ResultsPath!);
+        var r2 = results.Numbers("R2_score_test");
+        var rows = Enumerable.Range(0, results.RowCount).Select(i => (Dataset: results.Strings("Dataset")[i], Model: results.Strings("Model")[i], R2: r2[i])).ToList();
+        var medians = TidyTable.Read(tmp.Sub("out/figures/model-size_medians.csv"));
+        Assert.Equal(["8M", "35M"], medians.Strings("ModelSize"));
+        for (int m = 0; m < 2; m++)
+        {
+            string model = new[] { "esm2_t6_8M_UR50D", "esm2_t12_35M_UR50D" }[m];
+            var means = rows.Where(r => r.Model == model).GroupBy(r => r.Dataset).Select(g => g.Average(r => r.R2)).Order().ToList();
+            Assert.Equal((means[0] + means[1]) / 2, medians.Numbers("median_R2_score_test")[m], 12);
+        }
+        var curve = TidyTable.Read(tmp.Sub("out/figures/learning-curve_points.csv"));
+        Assert.Equal(2 * 2 * 2, curve.RowCount);
+        Assert.Equal([10.0, 20.0], curve.Numbers("Sample_size").Distinct().Order());
+
+        // Unchanged results: the previous files are kept.
+        Assert.True(RunFigures.Draw(kinds, config.Out, report.ResultsPath!, null, null, false).Reused);
+    }
+
+    [Fact]
     public void Toml_figures_block_reads_like_json()
     {
         using var tmp = new TempDir();
