@@ -95,6 +95,7 @@ public static class RunFigures
     /// <param name="plotlyJs">Text of plotly.min.js, or null to read the local copy.</param>
     /// <exception cref="ConfigurationException">plotly.js missing.</exception>
     /// <exception cref="InputException">The tables lack what a figure needs.</exception>
+    /// <exception cref="ArgumentException">Compression asked for without <paramref name="contrastsPath"/> and <paramref name="reference"/>.</exception>
     public static RunFiguresReport Draw(IReadOnlyList<FigureKind> kinds, string outDir, string resultsPath,
         string? contrastsPath, string? reference, bool png, string? plotlyJs = null)
     {
@@ -168,8 +169,14 @@ public static class RunFigures
 
     private sealed record Stamp(string Inputs, IReadOnlyList<FigureFile> Files);
 
+    /// <summary>
+    /// Models whose results name (the <c>Model</c> column: a zoo name, a folder's name, a file's name
+    /// without extension, as the loader names them) gives their size, e.g. <c>esm2_t6_8M_UR50D</c>.
+    /// </summary>
     private static int SizedModels(ExperimentConfig config) =>
-        config.Models.Count(m => ModelId.TryParse(Path.GetFileNameWithoutExtension(m.TrimEnd('/', '\\'))) is not null);
+        config.Models.Select(m => Directory.Exists(m) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(m)))
+                : File.Exists(m) ? Path.GetFileNameWithoutExtension(m) : m)
+            .Count(name => ModelId.TryParse(name) is not null);
 
     /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
     public static string Sha256OfFile(string path)
