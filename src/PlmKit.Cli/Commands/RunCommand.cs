@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 
@@ -54,16 +55,34 @@ internal static class RunCommand
                 return 0;
             }
             output.WriteLine($"wrote {report.ResultsPath} and {report.ManifestPath}");
-            if (config.Statistics is not { } stats)
+            var kinds = RunFigures.Plan(config, parse.GetValue(file)!);
+            string? contrasts = null, reference = null;
+            if (config.Statistics is { } stats)
+            {
+                // The statistics are exactly `plmkit stats` on the results table: run that command, so the
+                // two can never disagree.
+                var root = new RootCommand();
+                foreach (var c in CommandCatalog.All())
+                    root.Subcommands.Add(c);
+                string prefix = Path.Combine(config.Out, "stats");
+                string[] statsArgs = ["stats", "--input", report.ResultsPath, "--response", stats.Response, "--effect", stats.Effect,
+                    .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }), "--out", prefix];
+                int code = Cli.Invoke(root, statsArgs, output, error);
+                if (code != 0)
+                    return code;
+                contrasts = prefix + "_contrasts.csv";
+                reference = JsonNode.Parse(File.ReadAllText(prefix + "_manifest.json"))?["reference"]?.GetValue<string>();
+            }
+            if (kinds.Count == 0)
                 return 0;
-            // The statistics are exactly `plmkit stats` on the results table: run that command, so the
-            // two can never disagree.
-            var root = new RootCommand();
-            foreach (var c in CommandCatalog.All())
-                root.Subcommands.Add(c);
-            string[] statsArgs = ["stats", "--input", report.ResultsPath, "--response", stats.Response, "--effect", stats.Effect,
-                .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }), "--out", Path.Combine(config.Out, "stats")];
-            return Cli.Invoke(root, statsArgs, output, error);
+            var figures = RunFigures.Draw(kinds, config.Out, report.ResultsPath, contrasts, reference, config.Figures?.Png ?? true);
+            if (figures.Note is not null)
+                error.WriteLine($"plmkit run: note: {figures.Note}");
+            RunManifest.AddFigures(report.ManifestPath!, figures.Files, figures.Note);
+            output.WriteLine(figures.Reused
+                ? $"figures unchanged (same results and statistics): {Path.Combine(config.Out, RunFigures.Folder)}"
+                : $"wrote {figures.Files.Count} figure files into {Path.Combine(config.Out, RunFigures.Folder)}");
+            return 0;
         });
         return command;
     }

@@ -63,6 +63,9 @@ public sealed record ExperimentConfig
     /// <summary>Mixed model to fit on the results table after the run, or null for none.</summary>
     public StatisticsSpec? Statistics { get; init; }
 
+    /// <summary>Figures drawn after the run into <c>out/figures/</c>, or null for those the grid supports (see <see cref="RunFigures.Plan"/>).</summary>
+    public FiguresSpec? Figures { get; init; }
+
     /// <summary>Compute dtype of the embedder (<c>fp32</c>, <c>bf16</c>).</summary>
     public string Dtype { get; init; } = "fp32";
 
@@ -158,6 +161,8 @@ public sealed record ExperimentConfig
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
         Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
+        // Checked here, before any work: a figure the grid cannot support would otherwise fail after hours of embedding.
+        RunFigures.Plan(this, source);
     }
 
     /// <summary>TOML → JSON with Tomlyn's model, so both formats share one schema and one set of checks.</summary>

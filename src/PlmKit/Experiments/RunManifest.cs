@@ -67,6 +67,22 @@ public static class RunManifest
         return path;
     }
 
+    /// <summary>
+    /// Adds the run's figures (path relative to the output folder and SHA-256 of each file) to the
+    /// manifest at <paramref name="path"/>, rewriting it atomically; <paramref name="note"/> (e.g.
+    /// why there are no PNGs) is recorded as <c>figures_note</c>.
+    /// </summary>
+    public static void AddFigures(string path, IReadOnlyList<FigureFile> files, string? note)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        manifest["figures"] = new JsonArray(files.Select(f => (JsonNode?)new JsonObject { ["file"] = f.File, ["sha256"] = f.Sha256 }).ToArray());
+        if (note is not null)
+            manifest["figures_note"] = note;
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(tmp, path, overwrite: true);
+    }
+
     /// <summary>The git commit PlmKit was built from (the SDK appends it to the informational version), or null.</summary>
     private static string? Commit()
     {

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 namespace PlmKit.Tests.Figures;
 
 /// <summary><c>plmkit figures</c> end to end, in-process: files written, PNG size, offline HTML, errors.</summary>
+[Collection(PlmKit.Tests.Experiments.ChromiumEnvironment.Collection)]
 public class FiguresCommandTests
 {
     [Theory]
