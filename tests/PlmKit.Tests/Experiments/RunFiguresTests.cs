@@ -34,7 +34,7 @@ public class RunFiguresTests
     {
         using var tmp = new TempDir();
         var exp = RunGrid.Write(tmp, RunGrid.Statistics + ",\n \"figures\": { \"kinds\": [ \"compression\" ], \"png\": false }");
-        var (code, stdout, err) = StoreCliTests.Invoke("run", exp, "--jobs", "2");
+        var (code, stdout, err) = CliRunner.Run("run", exp, "--jobs", "2");
         Assert.True(code == 0, err);
         Assert.Contains("wrote 2 figure files into", stdout);
 
@@ -64,7 +64,7 @@ public class RunFiguresTests
 
         // A cached re-run: nothing computed, the figures kept as they are (same results, same statistics).
         var written = File.GetLastWriteTimeUtc(Path.Combine(figures, "compression.html"));
-        (code, stdout, err) = StoreCliTests.Invoke("run", exp);
+        (code, stdout, err) = CliRunner.Run("run", exp);
         Assert.True(code == 0, err);
         Assert.Contains("0 computed now, 2 from the cache", stdout);
         Assert.Contains("figures unchanged", stdout);
@@ -74,7 +74,7 @@ public class RunFiguresTests
 
         // A damaged figure is redrawn, not trusted.
         File.WriteAllText(Path.Combine(figures, "compression.html"), "damaged");
-        (code, stdout, err) = StoreCliTests.Invoke("run", exp);
+        (code, stdout, err) = CliRunner.Run("run", exp);
         Assert.True(code == 0, err);
         Assert.Contains("wrote 2 figure files into", stdout);
         Assert.Equal(listed[1].Item2, RunFigures.Sha256OfFile(Path.Combine(figures, "compression.html")));
@@ -92,7 +92,7 @@ public class RunFiguresTests
     {
         using var tmp = new TempDir();
         var exp = RunGrid.Write(tmp, block, "\"esm2_t6_8M_UR50D\"");
-        var (code, stdout, err) = StoreCliTests.Invoke("run", exp);
+        var (code, stdout, err) = CliRunner.Run("run", exp);
         Assert.Equal(2, code);
         Assert.StartsWith("plmkit: error: " + exp, err);
         Assert.Contains(message, err);
@@ -214,7 +214,7 @@ public class RunFiguresWithoutChromiumTests
         Environment.SetEnvironmentVariable(FigureExport.ChromiumVariable, "/nonexistent/chromium");
         try
         {
-            var (code, _, err) = StoreCliTests.Invoke("run", exp, "--jobs", "2");
+            var (code, _, err) = CliRunner.Run("run", exp, "--jobs", "2");
             Assert.True(code == 0, err);
             var notes = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("note:")).ToList();
             Assert.Single(notes);
