@@ -33,17 +33,11 @@ internal static class PropertiesCommand
             var proteins = records.Select(r => new PropertyInput(r.Id, r.Sequence, folder is null ? null
                 : Structure(folder, r, parse.GetValue(input)!, chainText[0], parse.GetValue(dssp)!))).ToList();
             var target = parse.GetValue(output)!;
-            // Write beside the target and move, so a failure never leaves half a file.
-            var partial = target + ".part";
-            try
+            AtomicFile.Write(target, temp =>
             {
-                using (var writer = new StreamWriter(partial)) PropertyTargets.Write(proteins, writer);
-                File.Move(partial, target, overwrite: true);
-            }
-            finally
-            {
-                if (File.Exists(partial)) File.Delete(partial);
-            }
+                using var writer = new StreamWriter(temp);
+                PropertyTargets.Write(proteins, writer);
+            });
             parse.InvocationConfiguration.Output.WriteLine($"wrote {proteins.Count} proteins to {target}");
             return 0;
         });

@@ -34,13 +34,12 @@ public sealed record ExperimentResultRow(
     /// <summary>Writes rows to <paramref name="path"/> through a temporary file, so a crash never leaves half a table.</summary>
     public static void WriteCsv(string path, IEnumerable<ExperimentResultRow> rows)
     {
-        var tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        AtomicFile.Write(path, tmp =>
         {
+            using var w = new StreamWriter(tmp, false, new UTF8Encoding(false));
             w.Write(Header + "\n");
             foreach (var r in rows)
                 w.Write(r.ToCsv() + "\n");
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

@@ -61,9 +61,7 @@ public static class RunManifest
             ["store"] = config.Store,
             ["results"] = "results.csv",
         };
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return path;
     }
 
@@ -78,9 +76,7 @@ public static class RunManifest
         manifest["figures"] = new JsonArray(files.Select(f => (JsonNode?)new JsonObject { ["file"] = f.File, ["sha256"] = f.Sha256 }).ToArray());
         if (note is not null)
             manifest["figures_note"] = note;
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>The git commit PlmKit was built from (the SDK appends it to the informational version), or null.</summary>

@@ -34,7 +34,7 @@ public static class FigureExport
         foreach (var table in figure.Tables)
         {
             string path = Path.Combine(directory, prefix + table.Name + ".csv");
-            WriteAtomically(path, tmp => File.WriteAllText(tmp, table.Csv, new UTF8Encoding(false)));
+            AtomicFile.Write(path, tmp => File.WriteAllText(tmp, table.Csv, new UTF8Encoding(false)));
             written.Add(path);
         }
         string html = Path.Combine(directory, prefix + figure.Name + ".html");
@@ -68,7 +68,7 @@ public static class FigureExport
 
     /// <summary>Writes the HTML page of <paramref name="chart"/> to <paramref name="path"/> (atomically).</summary>
     public static void WriteHtml(PlotlyChart chart, string path, string plotlyJs) =>
-        WriteAtomically(path, tmp => File.WriteAllText(tmp, Html(chart, plotlyJs), new UTF8Encoding(false)));
+        AtomicFile.Write(path, tmp => File.WriteAllText(tmp, Html(chart, plotlyJs), new UTF8Encoding(false)));
 
     /// <summary>
     /// Renders an HTML page written by <see cref="WriteHtml"/> to a PNG of
@@ -83,7 +83,7 @@ public static class FigureExport
         string profile = Directory.CreateTempSubdirectory("plmkit-chromium-").FullName;
         try
         {
-            WriteAtomically(pngPath, tmp =>
+            AtomicFile.Write(pngPath, tmp =>
             {
                 var start = new ProcessStartInfo(chromium)
                 {
@@ -132,23 +132,6 @@ public static class FigureExport
         throw new ConfigurationException(
             "chromium not found, so no PNG can be rendered: run environment/figures-setup.sh (Debian: apt-get install chromium), " +
             $"set {ChromiumVariable}, or ask for HTML only (--no-png)");
-    }
-
-    private static void WriteAtomically(string path, Action<string> write)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        // Chromium picks the image format from the extension, so the temporary name keeps it.
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.tmp{Path.GetExtension(full)}");
-        try
-        {
-            write(tmp);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
     }
 
     private static string LastLine(string text) =>

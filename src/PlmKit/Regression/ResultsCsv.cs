@@ -53,31 +53,3 @@ public static class ResultsCsv
     private static string Text(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 }
-
-/// <summary>Whole-file writes that either complete or leave the old file untouched.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to a temporary sibling, then renames it onto <paramref name="path"/>.</summary>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, temp => File.WriteAllText(temp, text, new UTF8Encoding(false)));
-
-    /// <summary>
-    /// Lets <paramref name="write"/> fill a temporary sibling of <paramref name="path"/>, then renames
-    /// it onto <paramref name="path"/>. The sibling's name is unique to this call, so processes writing
-    /// the same file at once never write or rename each other's temporary file.
-    /// </summary>
-    public static void Write(string path, Action<string> write)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            write(temp);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-}
