@@ -28,7 +28,23 @@ internal static class DenseMath
     /// <param name="rows">Number of rows.</param>
     /// <param name="stride">Row length in memory, a multiple of 4.</param>
     /// <param name="parallelWork">rows²·stride from which the block rows run on several threads.</param>
-    public static double[] Gram(double[] x, int rows, int stride, long parallelWork = ParallelWork)
+    public static double[] Gram(double[] x, int rows, int stride, long parallelWork = ParallelWork) =>
+        Gram(x, rows, stride, 0, stride, parallelWork);
+
+    /// <summary>
+    /// G = X Xᵀ over a window of columns: row i is <c>x[i*stride + offset .. + length]</c> (any
+    /// offset and length; a length that is not a multiple of 4 ends in scalar steps). Same
+    /// kernel and summation order as <see cref="Gram(double[], int, int, long)"/>, which is this
+    /// with offset 0 and length = stride.
+    /// </summary>
+    /// <param name="x">Row-major matrix with rows of <paramref name="stride"/> elements.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="stride">Row length in memory.</param>
+    /// <param name="offset">First column of the window.</param>
+    /// <param name="length">Columns in the window.</param>
+    /// <param name="parallelWork">rows²·length from which the block rows run on several threads.</param>
+    /// <returns>The full symmetric [rows, rows] matrix, row-major.</returns>
+    public static double[] Gram(double[] x, int rows, int stride, int offset, int length, long parallelWork)
     {
         var g = new double[rows * rows];
         int full = rows / 4 * 4;
@@ -36,21 +52,21 @@ internal static class DenseMath
         {
             int i = 4 * block;
             for (int j = i; j < full; j += 4)
-                Block4x4(x, stride, i, j, g, rows);
+                Block4x4(x, stride, offset, length, i, j, g, rows);
             for (int j = full; j < rows; j++)
                 for (int a = i; a < i + 4; a++)
-                    g[a * rows + j] = Dot(x, stride, a, j);
+                    g[a * rows + j] = Dot(x, stride, offset, length, a, j);
         }
         // Every entry is computed by one thread in a fixed order, so threads do not change the
         // result. Threads from about D = 720 at L = 1022 (D = 320 takes ~3 ms alone); the
         // embedder pools one protein at a time, so the cores are otherwise idle meanwhile.
-        if ((long)rows * rows * stride >= parallelWork)
+        if ((long)rows * rows * length >= parallelWork)
             Parallel.For(0, full / 4, BlockRow);
         else
             for (int block = 0; block < full / 4; block++) BlockRow(block);
         for (int i = full; i < rows; i++)
             for (int j = i; j < rows; j++)
-                g[i * rows + j] = Dot(x, stride, i, j);
+                g[i * rows + j] = Dot(x, stride, offset, length, i, j);
         // Mirror the upper triangle (blocks on the diagonal filled both halves already).
         for (int i = 0; i < rows; i++)
             for (int j = i + 1; j < rows; j++)
@@ -58,21 +74,22 @@ internal static class DenseMath
         return g;
     }
 
-    private static double Dot(double[] x, int stride, int a, int b) =>
-        TensorPrimitives.Dot(x.AsSpan(a * stride, stride), x.AsSpan(b * stride, stride));
+    private static double Dot(double[] x, int stride, int offset, int length, int a, int b) =>
+        TensorPrimitives.Dot(x.AsSpan(a * stride + offset, length), x.AsSpan(b * stride + offset, length));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Block4x4(double[] x, int stride, int i, int j, double[] g, int rows)
+    private static unsafe void Block4x4(double[] x, int stride, int offset, int length, int i, int j, double[] g, int rows)
     {
         fixed (double* p = x)
         {
-            double* a0 = p + i * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
-            double* b0 = p + j * stride, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+            double* a0 = p + i * stride + offset, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride;
+            double* b0 = p + j * stride + offset, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
             Vector256<double> c00 = default, c01 = default, c02 = default, c03 = default;
             Vector256<double> c10 = default, c11 = default, c12 = default, c13 = default;
             Vector256<double> c20 = default, c21 = default, c22 = default, c23 = default;
             Vector256<double> c30 = default, c31 = default, c32 = default, c33 = default;
-            for (int k = 0; k < stride; k += 4)
+            int vectorLength = length / 4 * 4;
+            for (int k = 0; k < vectorLength; k += 4)
             {
                 var y0 = Vector256.Load(b0 + k);
                 var y1 = Vector256.Load(b1 + k);
@@ -104,6 +121,11 @@ internal static class DenseMath
             g[r1] = Vector256.Sum(c10); g[r1 + 1] = Vector256.Sum(c11); g[r1 + 2] = Vector256.Sum(c12); g[r1 + 3] = Vector256.Sum(c13);
             g[r2] = Vector256.Sum(c20); g[r2 + 1] = Vector256.Sum(c21); g[r2 + 2] = Vector256.Sum(c22); g[r2 + 3] = Vector256.Sum(c23);
             g[r3] = Vector256.Sum(c30); g[r3 + 1] = Vector256.Sum(c31); g[r3 + 2] = Vector256.Sum(c32); g[r3 + 3] = Vector256.Sum(c33);
+            // Columns past the last multiple of 4 (none when length is a multiple of 4).
+            for (int k = vectorLength; k < length; k++)
+                for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++)
+                        g[(i + a) * rows + j + b] += (a0 + a * stride)[k] * (b0 + b * stride)[k];
         }
     }
 

@@ -148,21 +148,27 @@ public sealed class LassoCV : IRegressor
         int n = x.RowCount, p = x.ColumnCount;
         var raw = RegressionInput.ColumnMajor(x);
 
-        // Global centring (the refit's and the alpha grid's preprocessing).
-        var xMean = new double[p];
-        var xc = new double[raw.Length];
-        for (var j = 0; j < p; j++)
-        {
-            var col = raw.AsSpan(j * n, n);
-            xMean[j] = TensorPrimitives.Sum(col) / n;
-            TensorPrimitives.Subtract(col, xMean[j], xc.AsSpan(j * n, n));
-        }
+        // Global centring (the refit's and the alpha grid's preprocessing), with the column sums
+        // of centred X and Xcᵀyc taken while each column is in cache. Columns are independent,
+        // so they run on the thread pool without changing any bit.
         var yArr = y.ToArray();
         var yMean = TensorPrimitives.Sum(yArr) / n;
         var yc = new double[n];
         TensorPrimitives.Subtract(yArr, yMean, yc);
+        var xMean = new double[p];
+        var xc = GC.AllocateUninitializedArray<double>(raw.Length);
+        var colSum = new double[p];
+        var xy = new double[p];
+        Parallel.For(0, p, new ParallelOptions { MaxDegreeOfParallelism = o.MaxDegreeOfParallelism }, j =>
+        {
+            var col = raw.AsSpan(j * n, n);
+            var centred = xc.AsSpan(j * n, n);
+            xMean[j] = TensorPrimitives.Sum(col) / n;
+            TensorPrimitives.Subtract(col, xMean[j], centred);
+            colSum[j] = TensorPrimitives.Sum(centred);
+            xy[j] = TensorPrimitives.Dot(centred, yc);
+        });
 
-        var xy = XtY(xc, n, p, yc, 0, n);
         var alphas = AlphaGrid(xy, n, o.NAlphas, o.Eps);
 
         var blocks = KFoldBlocks(n, o.Cv);
@@ -179,8 +185,6 @@ public sealed class LassoCV : IRegressor
             gramAll = new double[p * p];
             foreach (var g in blockGrams) TensorPrimitives.Add(gramAll, g, gramAll);
         }
-        var colSum = new double[p];
-        for (var j = 0; j < p; j++) colSum[j] = TensorPrimitives.Sum(xc.AsSpan(j * n, n));
         var ySum = TensorPrimitives.Sum(yc);
 
         var mse = new double[o.Cv][];

@@ -69,6 +69,24 @@ public class CompressionMathTests
     }
 
     [Theory]
+    [InlineData(3, 17, long.MaxValue)] // window neither aligned nor a multiple of 4 long, one thread
+    [InlineData(5, 10, 0L)]            // block rows on the thread pool
+    public void Gram_of_a_column_window_matches_a_plain_matrix_product(int offset, int length, long parallelWork)
+    {
+        var random = new Random(offset + length);
+        int rows = 13, stride = 30; // rows not a multiple of the 4-row block
+        var x = Enumerable.Range(0, rows * stride).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var g = DenseMath.Gram(x, rows, stride, offset, length, parallelWork);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < rows; j++)
+            {
+                double s = 0;
+                for (int k = offset; k < offset + length; k++) s += x[i * stride + k] * x[j * stride + k];
+                Assert.Equal(s, g[i * rows + j], 1e-12);
+            }
+    }
+
+    [Theory]
     [InlineData(9, 13, 16, long.MaxValue)]   // rows and columns not multiples of the 4-wide blocks
     [InlineData(8, 8, 8, long.MaxValue)]
     [InlineData(203, 517, 520, 0L)]          // several row and column blocks on the thread pool

@@ -159,15 +159,18 @@ public class RegressionUnitTests
     }
 
     [Theory]
-    [InlineData(40, 7)]
-    [InlineData(30, 601)]
-    public void BlockGramsEqualTheirDefinition(int n, int p)
+    [InlineData(40, 7, false)]
+    [InlineData(30, 601, false)]
+    [InlineData(40, 7, true)]
+    [InlineData(30, 601, true)]
+    public void BlockGramsEqualTheirDefinition(int n, int p, bool libtorch)
     {
-        // 601 features take the panel path (upper-triangle panel pairs, mirrored).
+        // Managed kernel, or libtorch (601 features take its panel path: upper-triangle panel
+        // pairs, mirrored).
         var x = new double[n * p];
         for (var k = 0; k < x.Length; k++) x[k] = Math.Sin(k * 0.37) + 0.1 * (k % 7);
         var blocks = LassoCV.KFoldBlocks(n, 3);
-        var grams = GramMatrix.OfRowBlocks(x, n, p, blocks);
+        var grams = GramMatrix.OfRowBlocks(x, n, p, blocks, libtorch ? 0 : int.MaxValue);
         for (var b = 0; b < blocks.Length; b++)
             for (var i = 0; i < p; i += 13)
                 for (var j = 0; j < p; j += 11)
