@@ -66,7 +66,8 @@ internal static class RunCommand
                     root.Subcommands.Add(c);
                 string prefix = Path.Combine(config.Out, "stats");
                 string[] statsArgs = ["stats", "--input", report.ResultsPath, "--response", stats.Response, "--effect", stats.Effect,
-                    .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }), "--out", prefix];
+                    .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }),
+                    .. (stats.Reference is { } level ? new[] { "--reference", level } : []), "--out", prefix];
                 int code = Cli.Invoke(root, statsArgs, output, error);
                 if (code != 0)
                     return code;

@@ -15,7 +15,8 @@ public sealed record DatasetSpec(string Path, string Format = "auto", string? Na
 /// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>
 /// <param name="Random">Random-intercept groupings, e.g. <c>Dataset/Fold</c> (the study's).</param>
 /// <param name="Response">Response column.</param>
-public sealed record StatisticsSpec(string Effect = "Compression_method", IReadOnlyList<string>? Random = null, string Response = "R2_score_test")
+/// <param name="Reference">Reference level of the effect, e.g. <c>mean</c> (the study's); null: the first level in sorted order, as R's <c>factor()</c>.</param>
+public sealed record StatisticsSpec(string Effect = "Compression_method", IReadOnlyList<string>? Random = null, string Response = "R2_score_test", string? Reference = null)
 {
     /// <summary>The random-intercept groupings, the study's <c>Dataset/Fold</c> by default.</summary>
     public IReadOnlyList<string> RandomOrDefault => Random is { Count: > 0 } r ? r : ["Dataset/Fold"];

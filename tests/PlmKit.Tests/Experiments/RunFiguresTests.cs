@@ -30,6 +30,19 @@ internal static class RunGrid
 public class RunFiguresTests
 {
     [Fact]
+    public void The_statistics_reference_level_is_the_baseline_of_the_contrasts_and_the_figure()
+    {
+        using var tmp = new TempDir();
+        var exp = RunGrid.Write(tmp, ",\n \"statistics\": { \"effect\": \"Compression_method\", \"random\": [ \"Fold\" ], \"reference\": \"mean\" }" +
+            ",\n \"figures\": { \"kinds\": [ \"compression\" ], \"png\": false }");
+        var (code, _, err) = CliRunner.Run("run", exp, "--jobs", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal("mean", JsonNode.Parse(File.ReadAllText(tmp.Sub("out/stats_manifest.json")))!["reference"]!.GetValue<string>());
+        Assert.Equal(["bos"], TidyTable.Read(tmp.Sub("out/stats_contrasts.csv")).Strings("contrast"));
+        Assert.Contains("against mean pooling", File.ReadAllText(tmp.Sub("out/figures/compression.html")));
+    }
+
+    [Fact]
     public void Two_poolings_with_statistics_draw_the_compression_figure_with_the_contrasts_numbers_and_a_cached_rerun_keeps_it()
     {
         using var tmp = new TempDir();
