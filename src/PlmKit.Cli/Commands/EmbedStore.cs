@@ -63,7 +63,7 @@ internal static class EmbedStore
             ["model_source"] = Path.GetFullPath(source.Loaded.Source),
             ["weights_sha256"] = source.ModelId,
             ["input"] = Path.GetFullPath(input),
-            ["input_sha256"] = SequenceHash.OfFile(input),
+            ["input_sha256"] = FileHash.Sha256(input),
             ["layers"] = layers,
             ["pools"] = pools,
             ["max_tokens"] = maxTokens,

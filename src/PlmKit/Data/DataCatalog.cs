@@ -177,12 +177,6 @@ public sealed class DataCatalog
         return AssayReader.Read(Resolve(name), AssayFormat.Swat, (options ?? new AssayReadOptions()) with { Name = entry.Name });
     }
 
-    /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256Of(string path)
-    {
-        using var stream = System.IO.File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     /// <summary>Git's blob id of a file: SHA-1 of <c>"blob {size}\0"</c> followed by the content, lower-case hex.</summary>
     public static string GitBlobOf(string path)
@@ -197,7 +191,7 @@ public sealed class DataCatalog
 
     /// <summary>The file's checksum in the form of <see cref="CatalogEntry.Checksum"/> for <paramref name="entry"/>.</summary>
     private static string ChecksumOf(CatalogEntry entry, string path) =>
-        entry.Sha256 is not null ? $"sha256:{Sha256Of(path)}" : $"git-blob:{GitBlobOf(path)}";
+        entry.Sha256 is not null ? $"sha256:{FileHash.Sha256(path)}" : $"git-blob:{GitBlobOf(path)}";
 
     private static void Verify(CatalogEntry entry, string path)
     {

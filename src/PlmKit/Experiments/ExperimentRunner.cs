@@ -179,9 +179,9 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         };
         var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid };
         var assay = AssayReader.Read(spec.Path, format, options);
-        string sha = SequenceHash.OfFile(spec.Path);
+        string sha = FileHash.Sha256(spec.Path);
         if (spec.Targets is not null)
-            sha = SequenceHash.Of(sha + "|" + SequenceHash.OfFile(spec.Targets));
+            sha = SequenceHash.Of(sha + "|" + FileHash.Sha256(spec.Targets));
         return new LoadedDataset(spec, assay.Name, sha, assay);
     }
 

@@ -115,7 +115,7 @@ public static class RunFigures
         }
         string folder = Path.Combine(outDir, Folder);
         string inputs = Sha256Hex(Encoding.UTF8.GetBytes(string.Join("\n",
-            Sha256OfFile(resultsPath), contrastsPath is null ? "" : Sha256OfFile(contrastsPath), reference ?? "",
+            FileHash.Sha256(resultsPath), contrastsPath is null ? "" : FileHash.Sha256(contrastsPath), reference ?? "",
             string.Join(",", kinds.Select(StudyFigure.KindName)), png ? "png" : "html")));
         if (Previous(folder, inputs) is { } kept)
             return new RunFiguresReport(kept, true, note);
@@ -133,7 +133,7 @@ public static class RunFigures
                     reference ?? throw new ArgumentException("the compression figure needs the reference level", nameof(reference))))
                 : StudyFigure.FromTable(kind, results);
             foreach (var path in FigureExport.WriteAll(figure, folder, png, plotlyJs))
-                files.Add(new FigureFile(Folder + "/" + Path.GetFileName(path), Sha256OfFile(path)));
+                files.Add(new FigureFile(Folder + "/" + Path.GetFileName(path), FileHash.Sha256(path)));
         }
         var stamp = new Stamp(inputs, files);
         File.WriteAllText(Path.Combine(folder, StampFile), JsonSerializer.Serialize(stamp, new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -161,7 +161,7 @@ public static class RunFigures
         foreach (var f in stamp.Files)
         {
             string file = Path.Combine(outDir, f.File);
-            if (!File.Exists(file) || Sha256OfFile(file) != f.Sha256)
+            if (!File.Exists(file) || FileHash.Sha256(file) != f.Sha256)
                 return null;
         }
         return stamp.Files;
@@ -178,12 +178,6 @@ public static class RunFigures
                 : File.Exists(m) ? Path.GetFileNameWithoutExtension(m) : m)
             .Count(name => ModelId.TryParse(name) is not null);
 
-    /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
-    public static string Sha256OfFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     private static string Sha256Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

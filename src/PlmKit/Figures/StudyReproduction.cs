@@ -141,10 +141,10 @@ public static class StudyReproduction
             version = typeof(StudyReproduction).Assembly.GetName().Version?.ToString(),
             created_utc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             study = "Vieira, Handojo, Wilke: Medium-sized protein language models perform well at transfer learning on realistic datasets",
-            inputs = paths.Select(p => new { name = p.Key, path = p.Value, sha256 = DataCatalog.Sha256Of(p.Value), url = options.Catalog.Get(p.Key).Url }),
+            inputs = paths.Select(p => new { name = p.Key, path = p.Value, sha256 = FileHash.Sha256(p.Value), url = options.Catalog.Get(p.Key).Url }),
             steps,
             findings,
-            outputs = files.Select(f => new { file = f, sha256 = DataCatalog.Sha256Of(Path.Combine(root, f)), bytes = new FileInfo(Path.Combine(root, f)).Length }),
+            outputs = files.Select(f => new { file = f, sha256 = FileHash.Sha256(Path.Combine(root, f)), bytes = new FileInfo(Path.Combine(root, f)).Length }),
         }, new JsonSerializerOptions { WriteIndented = true }));
         files.Add("manifest.json");
         return new ReproductionResult(files, findings);

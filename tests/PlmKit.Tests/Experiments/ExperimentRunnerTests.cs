@@ -54,7 +54,7 @@ public class ExperimentRunnerTests
         Assert.Equal(32, progress.Last().Done);
 
         var manifest = JsonNode.Parse(File.ReadAllText(report.ManifestPath!))!;
-        Assert.Equal(SequenceHash.OfFile(tmp.Sub("data/ALPHA.csv")), (string?)manifest["datasets"]![0]!["sha256"]);
+        Assert.Equal(FileHash.Sha256(tmp.Sub("data/ALPHA.csv")), (string?)manifest["datasets"]![0]!["sha256"]);
         Assert.Equal(models.Opened["model-a"].ModelId, (string?)manifest["models"]![0]!["weights"]);
         Assert.Equal(42, (int)manifest["seed"]!);
         Assert.Equal(32, (int)manifest["cells"]!["computed"]!);

@@ -73,7 +73,7 @@ public class RunFiguresTests
             .Select(f => (f!["file"]!.GetValue<string>(), f["sha256"]!.GetValue<string>())).ToList();
         Assert.Equal(["figures/compression_contrasts.csv", "figures/compression.html"], listed.Select(f => f.Item1));
         foreach (var (file, sha) in listed)
-            Assert.Equal(RunFigures.Sha256OfFile(tmp.Sub("out/" + file)), sha);
+            Assert.Equal(FileHash.Sha256(tmp.Sub("out/" + file)), sha);
 
         // A cached re-run: nothing computed, the figures kept as they are (same results, same statistics).
         var written = File.GetLastWriteTimeUtc(Path.Combine(figures, "compression.html"));
@@ -90,7 +90,7 @@ public class RunFiguresTests
         (code, stdout, err) = CliRunner.Run("run", exp);
         Assert.True(code == 0, err);
         Assert.Contains("wrote 2 figure files into", stdout);
-        Assert.Equal(listed[1].Item2, RunFigures.Sha256OfFile(Path.Combine(figures, "compression.html")));
+        Assert.Equal(listed[1].Item2, FileHash.Sha256(Path.Combine(figures, "compression.html")));
     }
 
     [Theory]

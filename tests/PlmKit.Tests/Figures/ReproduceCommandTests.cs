@@ -44,7 +44,7 @@ public class ReproduceCommandTests
         Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
         var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
         Assert.Equal(5, inputs.Count);
-        Assert.All(inputs, i => Assert.Equal(DataCatalog.Sha256Of(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
+        Assert.All(inputs, i => Assert.Equal(FileHash.Sha256(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
 
         // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
         var equivalence = TidyTable.Read(Path.Combine(dir, "tables", "dms_models_equivalence.csv"));

@@ -35,12 +35,6 @@ public static class SequenceHash
     public static string Of(string sequence) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sequence)));
 
-    /// <summary>SHA-256 of a file's bytes as 64 lower-case hex digits (weights, inputs for manifests).</summary>
-    public static string OfFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     /// <summary>
     /// Per-row checksum: SHA-256 over the key's canonical string and the vector's little-endian
