@@ -43,7 +43,7 @@ public static class PropertyTargets
             var v = ProteinProperties.Compute(p.Sequence).RoundedAsStudy();
             var fields = new List<string>
             {
-                Quote(p.Id), p.Sequence, Num(v.Length), Num(v.InstabilityIndex), Num(v.Hydrophobicity), Num(v.ChargeAtPh7),
+                CsvField.Quote(p.Id), p.Sequence, Num(v.Length), Num(v.InstabilityIndex), Num(v.Hydrophobicity), Num(v.ChargeAtPh7),
                 Num(v.IsoelectricPoint), Num(v.MolecularWeightKda),
             };
             fields.AddRange(v.Frequencies.Select(Num));
@@ -54,6 +54,4 @@ public static class PropertyTargets
 
     private static string Num(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Quote(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PlmKit.Data;
 
 namespace PlmKit.Figures;
 
@@ -25,8 +26,7 @@ internal static class TidyCsv
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "TRUE" : "FALSE",
         int i => i.ToString(CultureInfo.InvariantCulture),
-        string s when s.IndexOfAny([',', '"', '\n', '\r']) >= 0 => "\"" + s.Replace("\"", "\"\"") + "\"",
-        string s => s,
+        string s => CsvField.Quote(s),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PlmKit.Data;
 
 namespace PlmKit.Regression;
 
@@ -30,9 +31,9 @@ public static class ResultsCsv
         {
             string[] cells =
             [
-                Text(r.Labels.Dataset), Text(r.Labels.Model), Text(r.Labels.CompressionMethod), Int(r.Fold),
+                CsvField.Quote(r.Labels.Dataset), CsvField.Quote(r.Labels.Model), CsvField.Quote(r.Labels.CompressionMethod), Int(r.Fold),
                 Num(r.R2Train), Num(r.MaeTrain), Num(r.RmseTrain), Num(r.R2Test), Num(r.MaeTest), Num(r.RmseTest),
-                Num(r.RhoTrain), Num(r.RhoTest), Int(r.NonZeroCoefs), Text(r.Labels.Layer), Num(r.Alpha),
+                Num(r.RhoTrain), Num(r.RhoTest), Int(r.NonZeroCoefs), CsvField.Quote(r.Labels.Layer), Num(r.Alpha),
                 Int(r.NTrain), Int(r.NTest), Num(r.FitSeconds), Int(r.SampleSize),
             ];
             sb.Append(string.Join(',', cells)).Append('\n');
@@ -50,6 +51,4 @@ public static class ResultsCsv
 
     private static string Num(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Text(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 }

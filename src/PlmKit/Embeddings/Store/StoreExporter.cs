@@ -76,15 +76,13 @@ public static class StoreExporter
         w.Write(line.Append('\n'));
         foreach (var (id, v) in rows)
         {
-            line.Clear().Append(CsvField(id));
+            line.Clear().Append(PlmKit.Data.CsvField.Quote(id));
             foreach (var x in v)
                 line.Append(',').Append(x.ToString("R", CultureInfo.InvariantCulture));
             w.Write(line.Append('\n'));
         }
     }
 
-    private static string CsvField(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
     private static async Task WriteParquet(string path, IReadOnlyList<(string Id, float[] Vector)> rows, int dim)
     {
