@@ -211,7 +211,7 @@ internal static class EmbedCommand
         using var j = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         j.WriteStartObject();
         j.WriteString("command", "embed");
-        j.WriteString("plmkit", typeof(PlmKitException).Assembly.GetName().Version?.ToString());
+        j.WriteString("plmkit", PlmKitVersion.Current);
         j.WriteString("model", r.Model);
         j.WriteString("model_source", Path.GetFullPath(loaded.Source));
         j.WriteString("architecture", loaded.Model.Config.Architecture.ToString());

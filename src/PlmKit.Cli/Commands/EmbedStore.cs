@@ -58,7 +58,7 @@ internal static class EmbedStore
         var manifest = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["command"] = "embed",
-            ["plmkit"] = EmbeddingStore.PlmKitVersion,
+            ["plmkit"] = PlmKitVersion.Current,
             ["model"] = model,
             ["model_source"] = Path.GetFullPath(source.Loaded.Source),
             ["weights_sha256"] = source.ModelId,

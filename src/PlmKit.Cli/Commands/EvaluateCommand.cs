@@ -198,7 +198,7 @@ internal static class EvaluateCommand
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["command"] = "plmkit " + string.Join(' ', args),
-            ["plmkit_version"] = typeof(PlmKitException).Assembly.GetName().Version?.ToString(),
+            ["plmkit_version"] = PlmKitVersion.Current,
             ["data"] = Path.GetFullPath(dataPath),
             ["dataset"] = assay.Name,
             ["rows"] = assay.Count,

@@ -107,7 +107,7 @@ internal static class StatsCommand
             File.WriteAllText(manifest, JsonSerializer.Serialize(new
             {
                 tool = "plmkit stats",
-                version = typeof(PlmKitException).Assembly.GetName().Version?.ToString(),
+                version = PlmKitVersion.Current,
                 input = Path.GetFullPath(path),
                 formula = formula.ToString(),
                 reference = fit.Factor(factor.Name).Reference,

@@ -12,7 +12,7 @@ internal static class VersionCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            output.WriteLine($"plmkit {Version(typeof(PlmKitException).Assembly)}");
+            output.WriteLine($"plmkit {PlmKitVersion.Current}");
             output.WriteLine($"TorchSharp {Version(typeof(TorchSharp.torch).Assembly)}");
             output.WriteLine($".NET {Environment.Version}");
             return 0;

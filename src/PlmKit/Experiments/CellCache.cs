@@ -86,7 +86,7 @@ public sealed class CellCache : IDisposable
 
     /// <summary>Stores a finished cell (ignored when already cached).</summary>
     public void Put(ExperimentCell cell, IReadOnlyList<ExperimentResultRow> rows, double seconds) =>
-        Insert(cell.Key, JsonSerializer.Serialize(cell), JsonSerializer.Serialize(rows, NumberOptions), EmbeddingStore.PlmKitVersion, seconds, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        Insert(cell.Key, JsonSerializer.Serialize(cell), JsonSerializer.Serialize(rows, NumberOptions), PlmKitVersion.Current, seconds, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
 
     /// <summary>Number of cached cells.</summary>
     public long Count()

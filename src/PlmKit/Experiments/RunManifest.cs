@@ -21,8 +21,8 @@ public static class RunManifest
     {
         var manifest = new JsonObject
         {
-            ["plmkit_version"] = EmbeddingStore.PlmKitVersion,
-            ["plmkit_commit"] = Commit(),
+            ["plmkit_version"] = PlmKitVersion.Current,
+            ["plmkit_commit"] = PlmKitVersion.Commit,
             ["created_utc"] = DateTime.UtcNow.ToString("O"),
             ["command"] = new JsonArray(commandLine.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
             ["experiment"] = config.Name,
@@ -77,13 +77,5 @@ public static class RunManifest
         if (note is not null)
             manifest["figures_note"] = note;
         AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-    }
-
-    /// <summary>The git commit PlmKit was built from (the SDK appends it to the informational version), or null.</summary>
-    private static string? Commit()
-    {
-        var version = typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        int plus = version?.IndexOf('+') ?? -1;
-        return plus >= 0 ? version![(plus + 1)..] : null;
     }
 }

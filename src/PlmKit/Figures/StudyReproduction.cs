@@ -138,7 +138,7 @@ public static class StudyReproduction
         File.WriteAllText(manifest, JsonSerializer.Serialize(new
         {
             tool = "plmkit reproduce",
-            version = typeof(StudyReproduction).Assembly.GetName().Version?.ToString(),
+            version = PlmKitVersion.Current,
             created_utc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             study = "Vieira, Handojo, Wilke: Medium-sized protein language models perform well at transfer learning on realistic datasets",
             inputs = paths.Select(p => new { name = p.Key, path = p.Value, sha256 = FileHash.Sha256(p.Value), url = options.Catalog.Get(p.Key).Url }),

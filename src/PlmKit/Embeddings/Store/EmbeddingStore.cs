@@ -39,11 +39,6 @@ public sealed class EmbeddingStore : IDisposable
     /// <summary>Full path of the SQLite file.</summary>
     public string DatabasePath => Path.Combine(Directory, FileName);
 
-    /// <summary>PlmKit's version string, recorded in provenance.</summary>
-    public static string PlmKitVersion { get; } =
-        typeof(EmbeddingStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? "unknown";
-
     /// <summary>Opens the store in <paramref name="directory"/>, creating the directory and file if needed.</summary>
     /// <exception cref="InputException">The file exists but is not a PlmKit store.</exception>
     public static EmbeddingStore Open(string directory) => OpenCore(directory, create: true);

@@ -85,7 +85,7 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
             double seconds = clock.Elapsed.TotalSeconds;
             if (vectors.Count != chunk.Count || vectors.Any(v => v.Length != layers.Count * pools.Count))
                 throw new PlmKitException($"embedding source {source.ModelName} returned {vectors.Count} results for {chunk.Count} sequences");
-            var provenance = new EmbeddingProvenance(EmbeddingStore.PlmKitVersion, source.Device,
+            var provenance = new EmbeddingProvenance(PlmKitVersion.Current, source.Device,
                 seconds / chunk.Count, DateTime.UtcNow, source.ModelName);
             var rows = new List<StoredEmbedding>(chunk.Count * layers.Count * pools.Count);
             for (int s = 0; s < chunk.Count; s++)
