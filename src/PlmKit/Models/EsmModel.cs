@@ -11,10 +11,10 @@ namespace PlmKit.Models;
 /// </summary>
 public sealed class EsmOutput : IDisposable
 {
-    /// <summary>Layer k (0..L) → hidden states [B, T, D] in float32 on the model's device.</summary>
+    /// <summary>Layer k (0..L) → hidden states [B, T, D] in float32 on the model's device; zero at pad positions.</summary>
     public IReadOnlyDictionary<int, Tensor> Representations { get; }
 
-    /// <summary>Logits [B, T, 33] for all tokens (BOS/EOS included), or null when not asked for.</summary>
+    /// <summary>Logits [B, T, 33] for all tokens (BOS/EOS included; zero at pad positions), or null when not asked for.</summary>
     public Tensor? Logits { get; }
 
     internal EsmOutput(IReadOnlyDictionary<int, Tensor> representations, Tensor? logits)
@@ -33,15 +33,16 @@ public sealed class EsmOutput : IDisposable
 
 /// <summary>
 /// The transformer shared by ESM-2 (<see cref="Esm2Model"/>) and ESM-1b/ESM-1v
-/// (<see cref="Esm1bModel"/>), as in fair-esm: pre-LayerNorm blocks, key-padding mask,
+/// (<see cref="Esm1bModel"/>), as in fair-esm: pre-LayerNorm blocks, pad tokens never attended,
 /// erf-GELU feed-forward, <c>emb_layer_norm_after</c> on the last block's output, and the
 /// RoBERTa LM head tied to the token embedding. Submodule names are fair-esm's state-dict names
 /// (<c>embed_tokens</c>, <c>layers.{i}.self_attn.q_proj</c>, ...), so a fair-esm state dict maps
 /// one to one; Hugging Face names are translated by <see cref="EsmCheckpoint"/>.
 /// </summary>
 /// <remarks>
-/// Activations are kept as [B, T, D] (fair-esm transposes to [T, B, D] inside the blocks; the
-/// arithmetic is the same). Attention uses <c>scaled_dot_product_attention</c> (fused, no
+/// Inside the blocks only the real tokens are computed, packed as [N, D] (fair-esm keeps the
+/// padded [T, B, D] and masks pad keys; the arithmetic of every real token is the same, see
+/// <see cref="TokenLayout"/>). Attention uses <c>scaled_dot_product_attention</c> (fused, no
 /// [B, H, T, T] tensor kept around); fair-esm scales q before the rotary rotation, which is
 /// linear, so both orders agree to float32 rounding.
 /// </remarks>
@@ -85,11 +86,11 @@ public abstract class EsmModel : nn.Module
     /// <summary>
     /// Runs the model on a padded token batch and keeps only the requested layers.
     /// </summary>
-    /// <param name="tokens">[B, T] int64 token indices (<see cref="EsmAlphabet"/>), padded with <c>&lt;pad&gt;</c>, on the model's device.</param>
+    /// <param name="tokens">[B, T] int64 token indices (<see cref="EsmAlphabet"/>), each row padded at its end with <c>&lt;pad&gt;</c> (as <see cref="PlmKit.Embeddings.Batching.Tokens"/> makes them), on the model's device. Rows sorted by length run fastest.</param>
     /// <param name="layers">Representation layers to return, each in 0..L (0 = embeddings, L = after the final LayerNorm).</param>
     /// <param name="logits">Also return LM-head logits (needs <see cref="HasLmHead"/>).</param>
     /// <returns>Hidden states [B, T, D] per requested layer, float32.</returns>
-    /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], or logits are asked for without a head.</exception>
+    /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], a row has padding before a real token, every row is padding, or logits are asked for without a head.</exception>
     public EsmOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
     {
         if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
@@ -101,12 +102,10 @@ public abstract class EsmModel : nn.Module
         using var noGrad = inference_mode(true);
         var kept = new Dictionary<int, Tensor>();
         var padding = tokens.eq(EsmAlphabet.Pad);
-        var x = Embed(tokens, padding);
+        // From here on only the real tokens are computed: [N, D] rows, attention per run of equal-length rows.
+        var layout = TokenLayout.Of(padding);
+        var x = layout.Pack(Embed(tokens, padding));
         if (layers.Contains(0)) kept[0] = x;
-
-        // SDPA takes a boolean mask where true = may attend; fair-esm drops the mask when no
-        // token is padding, and so do we (the fast path without a mask).
-        Tensor? attendMask = padding.any().item<bool>() ? padding.logical_not().unsqueeze(1).unsqueeze(2) : null;
 
         var blocks = this.layers;
         for (int i = 0; i < blocks.Count; i++)
@@ -116,7 +115,7 @@ public abstract class EsmModel : nn.Module
             Tensor next;
             using (NewDisposeScope())
             {
-                next = blocks[i].Forward(x, attendMask);
+                next = blocks[i].Forward(x, layout);
                 if (i + 1 == blocks.Count) next = emb_layer_norm_after.forward(next);
                 next.MoveToOuterDisposeScope();
             }
@@ -124,10 +123,10 @@ public abstract class EsmModel : nn.Module
             x = next;
             if (layers.Contains(i + 1)) kept[i + 1] = x;
         }
-        Tensor? logitsOut = logits ? lm_head!.Forward(x, embed_tokens.weight!) : null;
+        Tensor? logitsOut = logits ? layout.Unpack(lm_head!.Forward(x, embed_tokens.weight!)) : null;
 
         var result = new Dictionary<int, Tensor>();
-        foreach (var (k, t) in kept) result[k] = t.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        foreach (var (k, t) in kept) result[k] = layout.Unpack(t).to(ScalarType.Float32).MoveToOuterDisposeScope();
         return new EsmOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 
@@ -271,11 +270,11 @@ public sealed class EsmLayer : nn.Module
 
     internal void Fuse() => self_attn.Fuse();
 
-    /// <summary>x + attn(LN1(x)), then + fc2(gelu(fc1(LN2(x)))). x: [B, T, D].</summary>
-    internal Tensor Forward(Tensor x, Tensor? attendMask)
+    /// <summary>x + attn(LN1(x)), then + fc2(gelu(fc1(LN2(x)))). x: the batch's real tokens [N, D].</summary>
+    internal Tensor Forward(Tensor x, TokenLayout layout)
     {
         // Residual sums written into the fresh projection outputs (x itself may be a kept layer).
-        var h = self_attn.Forward(self_attn_layer_norm.forward(x), attendMask).add_(x);
+        var h = self_attn.Forward(self_attn_layer_norm.forward(x), layout).add_(x);
         return fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))).add_(h);
     }
 }
@@ -320,25 +319,32 @@ public sealed class EsmSelfAttention : nn.Module
         qkvBias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
     }
 
-    /// <summary>x: [B, T, D]; attendMask: [B, 1, 1, T] (true = key may be attended) or null. Returns [B, T, D].</summary>
-    internal Tensor Forward(Tensor x, Tensor? attendMask)
+    /// <summary>x: the batch's real tokens [N, D] laid out as <paramref name="layout"/> says. Returns [N, D].</summary>
+    internal Tensor Forward(Tensor x, TokenLayout layout)
     {
         if (qkvWeight is null || qkvBias is null) throw new InvalidOperationException("weights not prepared: load the model with EsmCheckpoint.");
-        long b = x.shape[0], t = x.shape[1], d = x.shape[2];
-        long hd = d / heads;
-        var qkv = F.linear(x, qkvWeight, qkvBias).view(b, t, 3, heads, hd);
-        Tensor q, k;
-        if (rot_emb is not null)
+        long d = x.shape[1], hd = d / heads;
+        var qkv = F.linear(x, qkvWeight, qkvBias);
+        var outputs = new List<Tensor>(layout.Runs.Count);
+        foreach (var run in layout.Runs)
         {
-            // Rotate q and k together: [B, T, 2, H, hd].
-            var qk = rot_emb.Apply(qkv.narrow(2, 0, 2));
-            (q, k) = (qk.select(2, 0), qk.select(2, 1));
+            // The run's rows are consecutive in the packed matrix: a view [rows, T, 3, H, hd], no copy.
+            var part = qkv.narrow(0, run.Offset, run.Count * run.Length).view(run.Count, run.Length, 3, heads, hd);
+            Tensor q, k;
+            if (rot_emb is not null)
+            {
+                // Rotate q and k together: [rows, T, 2, H, hd].
+                var qk = rot_emb.Apply(part.narrow(2, 0, 2));
+                (q, k) = (qk.select(2, 0), qk.select(2, 1));
+            }
+            else (q, k) = (part.select(2, 0), part.select(2, 1));
+            var v = part.select(2, 2);
+            // Softmax(q·kᵀ/√hd)·v over the row's own tokens, which is what fair-esm's key-padding
+            // mask leaves; q·hd^-0.5 as fair-esm's scaling.
+            var attn = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), null, 0.0, false);
+            outputs.Add(attn.transpose(1, 2).reshape(run.Count * run.Length, d));
         }
-        else (q, k) = (qkv.select(2, 0), qkv.select(2, 1));
-        var v = qkv.select(2, 2);
-        // Softmax(q·kᵀ/√hd) with padded keys excluded; q·hd^-0.5 as fair-esm's scaling.
-        var attn = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attendMask, 0.0, false);
-        return out_proj.forward(attn.transpose(1, 2).reshape(b, t, d));
+        return out_proj.forward(outputs.Count == 1 ? outputs[0] : cat(outputs, 0));
     }
 
     /// <inheritdoc />
