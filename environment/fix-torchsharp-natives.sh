@@ -5,9 +5,23 @@
 # it, (2) drop that symbol's version and add the shim as a dependency with patchelf, and
 # (3) retarget the leftover GLIBCXX_3.4.32 requirement to a version the system has.
 # Idempotent; does nothing where libstdc++ already has GLIBCXX_3.4.32.
+# It also builds the MKL dispatch library (mkl-dispatch/mkl_dispatch.c: lets libtorch's MKL use
+# AVX-512 on AMD CPUs), which PlmKit.Models.TorchRuntime loads from the same native folder.
 # Usage: fix-torchsharp-natives.sh [DIR ...]   (DIRs: extra trees to patch, e.g. build outputs)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+native_dir="${PLMKIT_NATIVE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/plmkit/native}"
+mkdir -p "$native_dir"
+
+# A speed-up, not a requirement: without a C compiler PlmKit runs with MKL's own kernel choice.
+mkl_dispatch="$native_dir/libplmkit_mkl_dispatch.so"
+if [ "$mkl_dispatch" -nt "$here/mkl-dispatch/mkl_dispatch.c" ]; then :
+elif command -v gcc >/dev/null; then
+  gcc -shared -fPIC -O2 -o "$mkl_dispatch.tmp" "$here/mkl-dispatch/mkl_dispatch.c" && mv -f "$mkl_dispatch.tmp" "$mkl_dispatch"
+  echo "built $mkl_dispatch"
+else
+  echo "note: gcc not found, so $mkl_dispatch is not built (MKL keeps its AVX2 kernels on AMD CPUs)."
+fi
 
 # The system libstdc++ the loader would use (awk reads all input: an early exit would kill
 # ldconfig with SIGPIPE, which pipefail turns into a failure).
@@ -30,8 +44,6 @@ for tool in g++ gcc readelf; do
   command -v "$tool" >/dev/null || { echo "error: $tool is needed (sudo apt-get install g++ binutils)" >&2; exit 1; }
 done
 
-native_dir="${PLMKIT_NATIVE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/plmkit/native}"
-mkdir -p "$native_dir"
 shim="$native_dir/libplmkit_glibcxx_shim.so"
 retarget="$native_dir/retarget_verneed"
 [ "$shim" -nt "$here/glibcxx-shim/shim.cpp" ] || g++ -shared -fPIC -O2 -o "$shim" "$here/glibcxx-shim/shim.cpp"

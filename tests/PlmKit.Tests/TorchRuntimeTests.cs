@@ -32,3 +32,49 @@ public class TorchRuntimeTests
         Assert.Contains("unknown device 'tpu'", e.Message);
     }
 }
+
+/// <summary>
+/// The MKL dispatch library (environment/mkl-dispatch): loaded on AMD CPUs when built, never when
+/// opted out, and the model's outputs under it still match fair-esm (the golden tests run under
+/// whatever this process chose). Each case is a fresh <c>plmkit version</c> process, since the
+/// choice is made once, before libtorch loads.
+/// </summary>
+public class MklDispatchTests
+{
+    private static string Run(string? dispatch)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "PlmKit.Cli.dll"), "version"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment[TorchRuntime.MklDispatchVariable] = dispatch;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        var line = output.Split('\n').Single(l => l.StartsWith("MKL kernel choice: ", StringComparison.Ordinal));
+        return line["MKL kernel choice: ".Length..].Trim();
+    }
+
+    private static bool IsAmd() => File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("vendor_id") && l.Contains("AuthenticAMD"));
+
+    [Fact]
+    public void OptingOutKeepsMklsOwnChoice()
+    {
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.X86Base.IsSupported) return;
+        Assert.Equal("vendor", Run("vendor"));
+    }
+
+    [Fact]
+    public void AmdCpusGetInstructionSetDispatchWhenTheLibraryIsBuilt()
+    {
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.X86Base.IsSupported) return;
+        var home = Environment.GetEnvironmentVariable("PLMKIT_NATIVE_DIR") ?? Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_DATA_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"),
+            "plmkit", "native");
+        bool built = File.Exists(Path.Combine(home, TorchRuntime.MklDispatchLibrary));
+        Assert.Equal(IsAmd() && built ? "instruction-set" : "vendor", Run(null));
+        Assert.Equal(TorchRuntime.MklDispatch, Run(null));
+    }
+}

@@ -228,6 +228,7 @@ internal static class EmbedCommand
         j.WriteNumber("max_residues", options.MaxResidues);
         j.WriteNumber("window_stride", options.WindowStride);
         j.WriteNumber("threads", TorchSharp.torch.get_num_threads());
+        j.WriteString("mkl_dispatch", PlmKit.Models.TorchRuntime.MklDispatch);
         j.WriteNumber("seconds", seconds);
         j.WriteNumber("tokens", tokens);
         j.WriteStartArray("sequences");

@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace PlmKit.Cli.Commands;
 
-/// <summary><c>plmkit version</c>: PlmKit, TorchSharp and runtime versions.</summary>
+/// <summary><c>plmkit version</c>: PlmKit, TorchSharp and runtime versions, and how MKL picks its CPU kernels.</summary>
 internal static class VersionCommand
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class VersionCommand
             output.WriteLine($"plmkit {PlmKitVersion.Current}");
             output.WriteLine($"TorchSharp {Version(typeof(TorchSharp.torch).Assembly)}");
             output.WriteLine($".NET {Environment.Version}");
+            output.WriteLine($"MKL kernel choice: {PlmKit.Models.TorchRuntime.MklDispatch}");
             return 0;
         });
         return command;

@@ -15,10 +15,40 @@ namespace PlmKit.Models;
 /// load the library by full path first; once loaded, the runtime's own lookups find it by name.
 /// On Debian 12 the library must first be patched by <c>environment/fix-torchsharp-natives.sh</c>
 /// (it needs a newer libstdc++ than the system has); a failure names that script.
+/// <para>On AMD CPUs it first loads the MKL dispatch library that script builds
+/// (<c>environment/mkl-dispatch/mkl_dispatch.c</c>), so libtorch's MKL chooses its kernels by
+/// instruction set rather than by CPU vendor: on an AVX-512 AMD EPYC this doubled the fp32
+/// matmul rate (220 → 460 GFLOP/s on 2 cores) and made fp32 embedding 1.6× faster. Results
+/// differ from MKL's AVX2 kernels only in float rounding. <c>PLMKIT_MKL_DISPATCH=vendor</c>
+/// keeps MKL's own choice; <see cref="MklDispatch"/> says which applies.</para>
+/// <para>It also tells glibc's malloc, which libtorch's CPU allocator uses, to keep freed memory
+/// instead of returning each large block to the system: by default every tensor above 32 MiB (and,
+/// until the threshold adapts, above 128 KiB) is a fresh mapping, so each layer's activations
+/// page-fault and are zeroed again, about 4% of the 8M model's embedding time and more for wider
+/// models. Memory then stays at its peak until the process ends. Left alone when the user set
+/// <c>MALLOC_*</c> variables or <c>GLIBC_TUNABLES</c>.</para>
 /// </remarks>
 public static class TorchRuntime
 {
     private static readonly Lazy<string> Loaded = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Environment variable: <c>vendor</c> keeps MKL's vendor-based kernel choice on AMD CPUs.</summary>
+    public const string MklDispatchVariable = "PLMKIT_MKL_DISPATCH";
+
+    /// <summary>File name of the MKL dispatch library built by <c>environment/fix-torchsharp-natives.sh</c>.</summary>
+    public const string MklDispatchLibrary = "libplmkit_mkl_dispatch.so";
+
+    private static readonly Lazy<string> MklDispatchMode = new(ApplyMklDispatch, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// How libtorch's MKL chooses its CPU kernels in this process, for run manifests:
+    /// <c>instruction-set</c> (the dispatch library is loaded; AMD CPU), <c>vendor</c> (MKL's own
+    /// choice: not an AMD CPU, opted out, or the library was not built), or <c>none</c> (not x86-64 Linux).
+    /// </summary>
+    public static string MklDispatch
+    {
+        get { EnsureLoaded(); return MklDispatchMode.Value; }
+    }
 
     /// <summary>Loads the native library once per process. Returns the path it came from, or "(default)".</summary>
     /// <exception cref="PlmKitException">The native library cannot be loaded.</exception>
@@ -49,6 +79,8 @@ public static class TorchRuntime
     private static string Load()
     {
         RequestReproducibleMkl();
+        KeepFreedMemory();
+        _ = MklDispatchMode.Value;   // must precede libtorch: MKL binds the symbol at its first call
         string? loadedFrom = null;
         if (OperatingSystem.IsLinux())
         {
@@ -89,6 +121,63 @@ public static class TorchRuntime
 
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnv(string name, string value, int overwrite);
+
+    // Loaded with RTLD_GLOBAL so its mkl_serv_intel_cpu_true comes before libtorch_cpu.so's own
+    // in symbol lookup (NativeLibrary.Load loads with local scope, which would not interpose).
+    private static string ApplyMklDispatch()
+    {
+        if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.X86Base.IsSupported) return "none";
+        if (!IsAmdCpu() || string.Equals(Environment.GetEnvironmentVariable(MklDispatchVariable), "vendor", StringComparison.OrdinalIgnoreCase))
+            return "vendor";
+        var library = Path.Combine(NativeDirectory(), MklDispatchLibrary);
+        return File.Exists(library) && DlOpen(library, RtldNow | RtldGlobal) != IntPtr.Zero ? "instruction-set" : "vendor";
+    }
+
+    private static bool IsAmdCpu()
+    {
+        var (_, ebx, ecx, edx) = System.Runtime.Intrinsics.X86.X86Base.CpuId(0, 0);
+        Span<byte> vendor = stackalloc byte[12];
+        BitConverter.TryWriteBytes(vendor, ebx);
+        BitConverter.TryWriteBytes(vendor[4..], edx);
+        BitConverter.TryWriteBytes(vendor[8..], ecx);
+        return System.Text.Encoding.ASCII.GetString(vendor) == "AuthenticAMD";
+    }
+
+    /// <summary>Where <c>environment/fix-torchsharp-natives.sh</c> puts its libraries (same rule as the script).</summary>
+    private static string NativeDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("PLMKIT_NATIVE_DIR") is { Length: > 0 } dir) return dir;
+        var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
+            ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return Path.Combine(dataHome, "plmkit", "native");
+    }
+
+    private const int RtldNow = 0x2, RtldGlobal = 0x100;
+
+    private static void KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            if (e.Key is string name && (name.StartsWith("MALLOC_", StringComparison.Ordinal) || name == "GLIBC_TUNABLES")) return;
+        try
+        {
+            // No mmap-backed blocks, and no trimming of the heap top below 2 GiB free.
+            _ = MallOpt(MallocMmapMax, 0);
+            _ = MallOpt(MallocTrimThreshold, int.MaxValue);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // Not glibc (musl has no mallopt): nothing to tune.
+        }
+    }
+
+    private const int MallocTrimThreshold = -1, MallocMmapMax = -4;
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int MallOpt(int param, int value);
+
+    [DllImport("libc", EntryPoint = "dlopen")]
+    private static extern IntPtr DlOpen(string file, int mode);
 
     private static IEnumerable<string> Candidates()
     {
