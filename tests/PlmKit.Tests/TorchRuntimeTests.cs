@@ -78,3 +78,41 @@ public class MklDispatchTests
         Assert.Equal(TorchRuntime.MklDispatch, Run(null));
     }
 }
+
+/// <summary>
+/// TorchSharp's temporary Scalars are freed by their finalizers; a background GC running during
+/// the native call that uses one freed it under libtorch ("Unknown scalar type", aborts) in most
+/// repeated embedding runs. TorchRuntime switches the GC to batch mode; without that this test
+/// fails (checked: exit 134, "Unknown scalar type").
+/// </summary>
+public class GarbageCollectorTests
+{
+    [Fact]
+    public async Task EmbeddingSurvivesWithConcurrentCollectionEnabledByTheHost()
+    {
+        using var dir = new TempDir();
+        // 192 variants of a real assay: 14 full batches, enough garbage for several gen-2 collections.
+        var rows = File.ReadLines(Path.Combine(SharedData.Swat, "dms", "BLAT_ECOLX_Ranganathan2015.csv")).Skip(1).Take(192)
+            .Select(line => line.Split(',')).ToList();
+        var fasta = Path.Combine(dir.Path, "blat.fasta");
+        File.WriteAllLines(fasta, rows.SelectMany(r => new[] { ">" + r[1], r[^1] }));
+        for (int run = 0; run < 2; run++)
+        {
+            var outDir = Path.Combine(dir.Path, $"out{run}");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "PlmKit.Cli.dll"), "embed", "--model", Path.Combine(SharedData.Golden, "esm2_8M_shape"),
+                 "--input", fasta, "--layers", "-1", "--pool", "mean", "--out", outDir, "--device", "cpu"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["DOTNET_gcConcurrent"] = "1";   // what a host without PlmKit's config would run with
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            string stdout = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, $"run {run}: exit {process.ExitCode}: {stdout} {await stderr}");
+            Assert.Equal(193, File.ReadLines(Path.Combine(outDir, "layer6.mean.csv")).Count());
+        }
+    }
+}

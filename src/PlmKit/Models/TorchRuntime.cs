@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -27,6 +28,15 @@ namespace PlmKit.Models;
 /// page-fault and are zeroed again, about 4% of the 8M model's embedding time and more for wider
 /// models. Memory then stays at its peak until the process ends. Left alone when the user set
 /// <c>MALLOC_*</c> variables or <c>GLIBC_TUNABLES</c>.</para>
+/// <para>And it switches the .NET garbage collector to <see cref="GCLatencyMode.Batch"/> (no
+/// background collections). TorchSharp turns every number passed to an operation
+/// (<c>x.masked_fill(m, 0.0)</c>, <c>x * 0.5</c>, and internally <c>add_</c>'s alpha) into a
+/// <c>Scalar</c> object whose native memory its finalizer frees, and nothing keeps that object
+/// alive while the native call runs (dotnet/TorchSharp pull requests 1434 and 1496, open). A
+/// background collection runs concurrently with that call, finds the object dead and frees the
+/// scalar under libtorch: here it failed 5 of 5 repeated embedding runs with
+/// "Unknown scalar type" or an abort, and 0 of 5 in batch mode. PlmKit's executables also turn
+/// concurrent collection off in their configuration.</para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -80,6 +90,8 @@ public static class TorchRuntime
     {
         RequestReproducibleMkl();
         KeepFreedMemory();
+        if (GCSettings.LatencyMode is GCLatencyMode.Interactive or GCLatencyMode.SustainedLowLatency)
+            GCSettings.LatencyMode = GCLatencyMode.Batch;
         _ = MklDispatchMode.Value;   // must precede libtorch: MKL binds the symbol at its first call
         string? loadedFrom = null;
         if (OperatingSystem.IsLinux())
