@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using PlmKit.Models;
 using TorchSharp;
@@ -183,12 +184,20 @@ public sealed class Embedder
             for (int b = 0; b < batch.Count; b++)
             {
                 var rows = cpu[b];
-                var residues = rows.narrow(0, 1, batch[b].Length).contiguous().data<float>().ToArray();
-                var bos = rows[0].contiguous().data<float>().ToArray();
+                var residues = ToArray(rows.narrow(0, 1, batch[b].Length));
+                var bos = ToArray(rows[0]);
                 result[b][layer] = (residues, bos);
             }
         }
         return result;
+    }
+
+    // One memory copy of a CPU float32 tensor; TensorAccessor.ToArray goes element by element
+    // (five times slower, 7% of the 8M model's embedding time).
+    private static float[] ToArray(Tensor cpu)
+    {
+        var dense = cpu.contiguous();
+        return MemoryMarshal.Cast<byte, float>(dense.bytes).ToArray();
     }
 
     private ProteinEmbedding Finish(int index, string id, int length, Accumulator acc)
