@@ -4,6 +4,8 @@
   fasta <in.fasta> <out.fasta> <n>  the input repeated n times (ids suffixed _r<i>)
   tokens <fasta> <max residues>     tokens extract.py feeds the model: sum(min(L, max) + 2)
   params <hf folder>                encoder parameters (no lm_head / contact_head)
+  dms-fasta <assay.csv> <out.fasta> <n>   the first n variants of a study DMS assay (ID, sequence columns) as FASTA
+  manifest-seconds <embed.manifest.json>  embedding seconds plmkit measured (after start-up and model loading)
   matmul <threads>                  python torch fp32 1024^3 matmul GFLOP per wall second and per CPU second
   cosine <a.csv> <b.csv>            min / mean cosine between matching rows of two plmkit CSVs
   extract-rss <time -v output>      prints wall seconds, max RSS MiB and CPU seconds (user+sys) from /usr/bin/time -v
@@ -102,6 +104,15 @@ def main():
             for r in range(int(args[2])):
                 for name, seq in records:
                     f.write(f">{name}_r{r}\n{seq}\n")
+    elif cmd == "dms-fasta":
+        import csv
+        with open(args[0], newline="") as f, open(args[1], "w") as out:
+            for i, row in enumerate(csv.DictReader(f)):
+                if i == int(args[2]):
+                    break
+                out.write(f">{row['ID']}\n{row['sequence']}\n")
+    elif cmd == "manifest-seconds":
+        print(json.loads(Path(args[0]).read_text())["seconds"])
     elif cmd == "tokens":
         print(sum(min(len(s), int(args[1])) + 2 for _, s in read_fasta(args[0])))
     elif cmd == "params":
