@@ -101,7 +101,8 @@ public abstract class EsmModel : nn.Module
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode(true);
         var kept = new Dictionary<int, Tensor>();
-        var padding = tokens.eq(EsmAlphabet.Pad);
+        using var pad = ((long)EsmAlphabet.Pad).ToScalar();
+        var padding = tokens.eq(pad);
         // From here on only the real tokens are computed: [N, D] rows, attention per run of equal-length rows.
         var layout = TokenLayout.Of(padding);
         var x = layout.Pack(Embed(tokens, padding));
@@ -222,7 +223,9 @@ public sealed class Esm1bModel : EsmModel
         var x = embed_tokens.forward(tokens);
         if (Config.TokenDropout) x = TokenDropout.Rescale(x, tokens, padding);
         var notPad = padding.logical_not().to(ScalarType.Int64);
-        var positions = notPad.cumsum(1) * notPad + EsmAlphabet.Pad;
+        using var pad = ((long)EsmAlphabet.Pad).ToScalar();
+        using var one = 1L.ToScalar();
+        var positions = (notPad.cumsum(1) * notPad).add_(pad, one);
         x = x + embed_positions.forward(positions);
         if (emb_layer_norm_before is not null) x = emb_layer_norm_before.forward(x);
         return x * padding.logical_not().unsqueeze(-1).to(x.dtype);
@@ -230,6 +233,13 @@ public sealed class Esm1bModel : EsmModel
 }
 
 /// <summary>fair-esm's inference-time token-dropout rescaling.</summary>
+/// <remarks>
+/// Throughout the forward pass numbers reach libtorch as <c>Scalar</c>s held in <c>using</c>
+/// variables, and overloads that take every Scalar explicitly (<c>add_(x, one)</c>, not
+/// <c>add_(x)</c>): TorchSharp's implicit conversions and default arguments make temporary
+/// Scalars that nothing keeps alive during the native call, and a garbage collection started by
+/// another thread then frees them under libtorch (see <see cref="TorchRuntime"/>).
+/// </remarks>
 internal static class TokenDropout
 {
     // 15% of tokens masked in training, 80% of those replaced by <mask>.
@@ -239,11 +249,14 @@ internal static class TokenDropout
     public static Tensor Rescale(Tensor x, Tensor tokens, Tensor padding)
     {
         var isMask = tokens.eq(EsmAlphabet.Mask);
-        x = x.masked_fill(isMask.unsqueeze(-1), 0.0);
+        using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var keep = (1 - MaskRatioTrain).ToScalar();
+        x = x.masked_fill(isMask.unsqueeze(-1), zero);
         var srcLengths = padding.logical_not().sum(-1);
         var observed = isMask.sum(-1).to(x.dtype) / srcLengths;
         // Same operation order as fair-esm: x * (1 - r_train) / (1 - r_observed).
-        return x * (1 - MaskRatioTrain) / (1 - observed).unsqueeze(-1).unsqueeze(-1);
+        return x.mul(keep) / observed.neg().add_(one, one).unsqueeze(-1).unsqueeze(-1);
     }
 }
 
@@ -274,8 +287,9 @@ public sealed class EsmLayer : nn.Module
     internal Tensor Forward(Tensor x, TokenLayout layout)
     {
         // Residual sums written into the fresh projection outputs (x itself may be a kept layer).
-        var h = self_attn.Forward(self_attn_layer_norm.forward(x), layout).add_(x);
-        return fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))).add_(h);
+        using var one = 1.0.ToScalar();
+        var h = self_attn.Forward(self_attn_layer_norm.forward(x), layout).add_(x, one);
+        return fc2.forward(F.gelu(fc1.forward(final_layer_norm.forward(h)))).add_(h, one);
     }
 }
 
@@ -385,7 +399,10 @@ public sealed class RotaryEmbedding : nn.Module
     internal Tensor Apply(Tensor x)
     {
         long t = x.shape[1];
-        var positions = arange(t, ScalarType.Float32, inv_freq.device);
+        using var zero = 0L.ToScalar();
+        using var one = 1L.ToScalar();
+        using var stop = t.ToScalar();
+        var positions = arange(zero, stop, one, ScalarType.Float32, inv_freq.device);
         var freqs = outer(positions, inv_freq.to(ScalarType.Float32));
         var emb = cat([freqs, freqs], -1);
         // [T, 1, ..., hd] to broadcast over the middle dimensions.
@@ -398,7 +415,8 @@ public sealed class RotaryEmbedding : nn.Module
         // rotate_half(x)·sin = roll(x, hd/2)·(cat(-sin1, sin2)): one copy instead of chunk/neg/cat.
         var sinHalves = emb.sin().chunk(2, -1);
         var signedSin = cat([sinHalves[0].neg(), sinHalves[1]], -1).to(x.dtype).view(shape);
-        return addcmul(x * cos, x.roll(x.shape[^1] / 2, -1), signedSin, 1);
+        using var unit = 1.0.ToScalar();
+        return addcmul(x * cos, x.roll(x.shape[^1] / 2, -1), signedSin, unit);
     }
 }
 

@@ -36,7 +36,9 @@ namespace PlmKit.Models;
 /// background collection runs concurrently with that call, finds the object dead and frees the
 /// scalar under libtorch: here it failed 5 of 5 repeated embedding runs with
 /// "Unknown scalar type" or an abort, and 0 of 5 in batch mode. PlmKit's executables also turn
-/// concurrent collection off in their configuration.</para>
+/// concurrent collection off in their configuration. A blocking collection started by another
+/// thread (a notebook kernel, parallel tests) can still free such a Scalar, so the ESM forward
+/// pass passes libtorch only Scalars it holds (see <see cref="EsmModel"/>).</para>
 /// </remarks>
 public static class TorchRuntime
 {
