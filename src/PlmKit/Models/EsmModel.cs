@@ -226,7 +226,7 @@ public sealed class Esm1bModel : EsmModel
         using var pad = ((long)EsmAlphabet.Pad).ToScalar();
         using var one = 1L.ToScalar();
         var positions = (notPad.cumsum(1) * notPad).add_(pad, one);
-        x = x + embed_positions.forward(positions);
+        x = x.add(embed_positions.forward(positions), one);
         if (emb_layer_norm_before is not null) x = emb_layer_norm_before.forward(x);
         return x * padding.logical_not().unsqueeze(-1).to(x.dtype);
     }
@@ -248,7 +248,8 @@ internal static class TokenDropout
     /// <summary>Zeroes <c>&lt;mask&gt;</c> rows and scales by (1−0.12)/(1−observed mask ratio per sequence).</summary>
     public static Tensor Rescale(Tensor x, Tensor tokens, Tensor padding)
     {
-        var isMask = tokens.eq(EsmAlphabet.Mask);
+        using var mask = ((long)EsmAlphabet.Mask).ToScalar();
+        var isMask = tokens.eq(mask);
         using var zero = 0.0.ToScalar();
         using var one = 1.0.ToScalar();
         using var keep = (1 - MaskRatioTrain).ToScalar();
@@ -438,6 +439,9 @@ public sealed class RobertaLMHead : nn.Module
     }
 
     /// <summary>[B, T, D] → logits [B, T, vocab] using the tied <paramref name="embedding"/> [vocab, D].</summary>
-    internal Tensor Forward(Tensor x, Tensor embedding) =>
-        F.linear(layer_norm.forward(F.gelu(dense.forward(x))), embedding, null) + bias;
+    internal Tensor Forward(Tensor x, Tensor embedding)
+    {
+        using var one = 1.0.ToScalar();   // explicit alpha: see TokenDropout's remarks
+        return F.linear(layer_norm.forward(F.gelu(dense.forward(x))), embedding, null).add_(bias, one);
+    }
 }
