@@ -201,56 +201,6 @@ public sealed class EmbedCommandProcessTests(EmbedCommandProcessTests.Reference 
         }
     }
 
-    /// <summary>The CLI (PlmKit.Cli.dll beside the tests) started with the dotnet host running the tests.</summary>
-    private sealed class CliProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly Task<string> _stdout, _stderr;
-
-        private CliProcess(Process process)
-        {
-            _process = process;
-            _stdout = process.StandardOutput.ReadToEndAsync();
-            _stderr = process.StandardError.ReadToEndAsync();
-        }
-
-        public static CliProcess Start(params string[] args)
-        {
-            var info = new ProcessStartInfo(WorkerProcess.DotNet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PlmKit.Cli.dll"));
-            foreach (var a in args)
-                info.ArgumentList.Add(a);
-            return new CliProcess(Process.Start(info)!);
-        }
-
-        /// <summary>Runs to completion; returns stdout (fails the test on a non-zero exit).</summary>
-        public static string Run(params string[] args)
-        {
-            using var p = Start(args);
-            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"plmkit {string.Join(' ', args)} did not finish in 2 minutes");
-            Assert.True(p.ExitCode == 0, $"plmkit {string.Join(' ', args)}: exit {p.ExitCode}: {p.Output}");
-            return p._stdout.Result;
-        }
-
-        public bool WaitForExit(TimeSpan timeout)
-        {
-            if (!_process.WaitForExit(timeout))
-                return false;
-            _process.WaitForExit(); // lets the output readers reach the end
-            return true;
-        }
-
-        public void WaitForExit() => _process.WaitForExit();
-
-        public void Kill() => _process.Kill();
-
-        public int ExitCode => _process.ExitCode;
-
-        public string Output => _stdout.Result + _stderr.Result;
-
-        public void Dispose() => _process.Dispose();
-    }
-
     private static Dictionary<string, byte[]> CsvFiles(string dir) =>
         Directory.GetFiles(dir, "layer*.csv").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
