@@ -45,6 +45,12 @@ public sealed class EsmOutput : IDisposable
 /// <see cref="TokenLayout"/>). Attention uses <c>scaled_dot_product_attention</c> (fused, no
 /// [B, H, T, T] tensor kept around); fair-esm scales q before the rotary rotation, which is
 /// linear, so both orders agree to float32 rounding.
+/// <para>Throughout the forward pass numbers reach libtorch as <c>Scalar</c>s held in
+/// <c>using</c> variables, through overloads that take every Scalar explicitly
+/// (<c>add_(x, one)</c>, not <c>add_(x)</c>): TorchSharp's implicit conversions and default
+/// arguments make temporary Scalars that nothing keeps alive during the native call, and a
+/// garbage collection started by another thread then frees them under libtorch (see
+/// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
 public abstract class EsmModel : nn.Module
 {
@@ -233,13 +239,6 @@ public sealed class Esm1bModel : EsmModel
 }
 
 /// <summary>fair-esm's inference-time token-dropout rescaling.</summary>
-/// <remarks>
-/// Throughout the forward pass numbers reach libtorch as <c>Scalar</c>s held in <c>using</c>
-/// variables, and overloads that take every Scalar explicitly (<c>add_(x, one)</c>, not
-/// <c>add_(x)</c>): TorchSharp's implicit conversions and default arguments make temporary
-/// Scalars that nothing keeps alive during the native call, and a garbage collection started by
-/// another thread then frees them under libtorch (see <see cref="TorchRuntime"/>).
-/// </remarks>
 internal static class TokenDropout
 {
     // 15% of tokens masked in training, 80% of those replaced by <mask>.
@@ -441,7 +440,7 @@ public sealed class RobertaLMHead : nn.Module
     /// <summary>[B, T, D] → logits [B, T, vocab] using the tied <paramref name="embedding"/> [vocab, D].</summary>
     internal Tensor Forward(Tensor x, Tensor embedding)
     {
-        using var one = 1.0.ToScalar();   // explicit alpha: see TokenDropout's remarks
+        using var one = 1.0.ToScalar();   // explicit alpha: see EsmModel's remarks
         return F.linear(layer_norm.forward(F.gelu(dense.forward(x))), embedding, null).add_(bias, one);
     }
 }
