@@ -61,10 +61,7 @@ public class MklDispatchTests
     public void AmdCpusGetInstructionSetDispatchWhenTheLibraryIsBuilt()
     {
         if (!OperatingSystem.IsLinux() || !System.Runtime.Intrinsics.X86.X86Base.IsSupported) return;
-        var home = Environment.GetEnvironmentVariable("PLMKIT_NATIVE_DIR") ?? Path.Combine(
-            Environment.GetEnvironmentVariable("XDG_DATA_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"),
-            "plmkit", "native");
-        bool built = File.Exists(Path.Combine(home, TorchRuntime.MklDispatchLibrary));
+        bool built = File.Exists(Path.Combine(TorchRuntime.NativeDirectory(), TorchRuntime.MklDispatchLibrary));
         Assert.Equal(IsAmd() && built ? "instruction-set" : "vendor", Run(null));
         Assert.Equal(TorchRuntime.MklDispatch, Run(null));
     }

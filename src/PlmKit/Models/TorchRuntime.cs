@@ -158,7 +158,7 @@ public static class TorchRuntime
     }
 
     /// <summary>Where <c>environment/fix-torchsharp-natives.sh</c> puts its libraries (same rule as the script).</summary>
-    private static string NativeDirectory()
+    internal static string NativeDirectory()
     {
         if (Environment.GetEnvironmentVariable("PLMKIT_NATIVE_DIR") is { Length: > 0 } dir) return dir;
         var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
