@@ -5,6 +5,7 @@
 #:property PublishAot=false
 using System.Diagnostics;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using static TorchSharp.torch;
 

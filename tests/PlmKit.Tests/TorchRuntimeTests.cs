@@ -1,4 +1,5 @@
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 
 namespace PlmKit.Tests;

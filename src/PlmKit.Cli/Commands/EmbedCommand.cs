@@ -11,7 +11,7 @@ using Spectre.Console;
 namespace PlmKit.Cli.Commands;
 
 /// <summary>
-/// <c>plmkit embed</c>: per-protein embeddings with an ESM model, one CSV per (layer, pool)
+/// <c>plmkit embed</c>: per-protein embeddings with a model of any family, one CSV per (layer, pool)
 /// named <c>layer&lt;k&gt;.&lt;pool&gt;.csv</c> (columns <c>id, c0 … c(n−1)</c>, input order), plus
 /// <c>embed.manifest.json</c>. Files appear only when the whole run succeeded (written to a
 /// temporary folder inside the output folder, then moved).
@@ -20,7 +20,7 @@ internal static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Zoo name (e.g. esm2_t6_8M_UR50D), Hugging Face folder or fair-esm .pt file.", Required = true };
+        var model = new Option<string>("--model") { Description = "Zoo name (esm2_t6_8M_UR50D, esmc_600m, amplify_120M, ...), model folder, fair-esm .pt or released ESM C .pth file.", Required = true };
         var input = new Option<string>("--input") { Description = "FASTA file, or CSV with id and sequence columns.", Required = true };
         var layers = new Option<string>("--layers") { Description = "Layers: k,k,... (negative from the end, -1 = last) or all.", DefaultValueFactory = _ => "-1" };
         var pool = new Option<string>("--pool") { Description = $"Comma-separated poolings: {string.Join(", ", Poolings.Names)}.", DefaultValueFactory = _ => "mean" };
@@ -28,14 +28,14 @@ internal static class EmbedCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Token budget per batch (fair-esm extract.py's toks_per_batch).", DefaultValueFactory = _ => Batching.DefaultTokensPerBatch };
         var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N].", DefaultValueFactory = _ => "auto" };
-        var longPolicy = new Option<string>("--long") { Description = "Sequences over 1022 residues: error, truncate (first 1022, as extract.py) or windows (overlapping, averaged).", DefaultValueFactory = _ => "error" };
+        var longPolicy = new Option<string>("--long") { Description = "Sequences over the model's limit (ESM-2/ESM-1v 1022 as extract.py, AMPLIFY 2046, ESM C none): error, truncate (first residues) or windows (overlapping, averaged).", DefaultValueFactory = _ => "error" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (default: torch's choice)." };
         var store = new Option<string?>("--store") { Description = "Embedding store folder: compute only vectors it lacks, keep every committed batch (see plmkit store)." };
         var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
         var commitEvery = new Option<int?>("--commit-every") { Description = "With --store: mean sequences per committed chunk (what a kill can lose; default: about 16 token batches)." };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
-        var command = new Command("embed", "Embed proteins with ESM-2 / ESM-1v and pool them per protein.");
+        var command = new Command("embed", "Embed proteins with ESM-2, ESM-1v, ESM C or AMPLIFY and pool them per protein.");
         foreach (var o in new Option[] { model, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken, store, shard, commitEvery })
             command.Options.Add(o);
 
@@ -84,10 +84,10 @@ internal static class EmbedCommand
 
         var records = SequenceInput.Read(r.Input);
         var sequences = records.Select(x => (x.Id, x.Sequence)).ToList();
-        EsmAlphabet.Validate(sequences, r.Input);
+        ResidueAlphabet.Validate(sequences, r.Input);
 
-        var loaded = EsmCheckpoint.Load(ModelZoo.Resolve(r.Model));
-        var layers = EmbedderOptions.ParseLayers(r.Layers, loaded.Model.Config.Layers);
+        var loaded = ModelZoo.Load(r.Model);
+        var layers = EmbedderOptions.ParseLayers(r.Layers, loaded.Model.Info.Layers);
         var options = new EmbedderOptions(layers, pools, r.MaxTokens, policy, Dtype: dtype, Device: r.Device, Threads: r.Threads, PerToken: r.PerToken);
         var embedder = new Embedder(loaded.Model, options);
         var stream = embedder.Embed(sequences, r.Input);
@@ -107,7 +107,7 @@ internal static class EmbedCommand
                 void Consume(ProteinEmbedding e)
                 {
                     results[e.Index] = e with { PerToken = null };
-                    if (perTokenWriters is not null) WritePerToken(perTokenWriters, e, sequences[e.Index].Sequence, loaded.Model.Config.Hidden);
+                    if (perTokenWriters is not null) WritePerToken(perTokenWriters, e, sequences[e.Index].Sequence, loaded.Model.Info.Hidden);
                 }
                 if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected)
                     WithProgress(stream, sequences.Count, totalTokens, Consume);
@@ -130,7 +130,7 @@ internal static class EmbedCommand
                     written.Add(name);
                 }
             if (r.PerToken) written.AddRange(layers.Select(k => $"layer{k}.per_token.csv"));
-            WriteManifest(Path.Combine(temp, "embed.manifest.json"), r, loaded, layers, pools, options, results!, seconds, tokens);
+            WriteManifest(Path.Combine(temp, "embed.manifest.json"), r, loaded, embedder, layers, pools, options, results!, seconds, tokens);
             written.Add("embed.manifest.json");
             foreach (var name in written) File.Move(Path.Combine(temp, name), Path.Combine(r.Out, name), overwrite: true);
 
@@ -204,7 +204,7 @@ internal static class EmbedCommand
         }
     }
 
-    private static void WriteManifest(string path, EmbedRequest r, LoadedEsm loaded, IReadOnlyList<int> layers, IReadOnlyList<string> pools,
+    private static void WriteManifest(string path, EmbedRequest r, LoadedModel loaded, Embedder embedder, IReadOnlyList<int> layers, IReadOnlyList<string> pools,
         EmbedderOptions options, ProteinEmbedding[] results, double seconds, long tokens)
     {
         using var stream = File.Create(path);
@@ -214,9 +214,11 @@ internal static class EmbedCommand
         j.WriteString("plmkit", PlmKitVersion.Current);
         j.WriteString("model", r.Model);
         j.WriteString("model_source", Path.GetFullPath(loaded.Source));
-        j.WriteString("architecture", loaded.Model.Config.Architecture.ToString());
-        j.WriteNumber("model_layers", loaded.Model.Config.Layers);
-        j.WriteNumber("hidden", loaded.Model.Config.Hidden);
+        j.WriteString("family", loaded.Model.Info.Family);
+        j.WriteNumber("model_layers", loaded.Model.Info.Layers);
+        j.WriteNumber("hidden", loaded.Model.Info.Hidden);
+        j.WriteNumber("parameters", loaded.Model.Info.Parameters);
+        j.WriteString("licence", loaded.Model.Info.Licence);
         j.WriteString("weights_sha256", loaded.ComputeWeightsSha256());
         j.WriteString("input", Path.GetFullPath(r.Input));
         j.WriteStartArray("layers"); foreach (var k in layers) j.WriteNumberValue(k); j.WriteEndArray();
@@ -225,8 +227,8 @@ internal static class EmbedCommand
         j.WriteString("dtype", options.Dtype.ToString().ToLowerInvariant());
         j.WriteString("device", options.Device);
         j.WriteString("long_policy", options.LongPolicy.ToString().ToLowerInvariant());
-        j.WriteNumber("max_residues", options.MaxResidues);
-        j.WriteNumber("window_stride", options.WindowStride);
+        if (embedder.MaxResidues == int.MaxValue) j.WriteNull("max_residues"); else j.WriteNumber("max_residues", embedder.MaxResidues);
+        j.WriteNumber("window_stride", embedder.WindowStride);
         j.WriteNumber("threads", TorchSharp.torch.get_num_threads());
         j.WriteString("mkl_dispatch", PlmKit.Models.TorchRuntime.MklDispatch);
         j.WriteNumber("seconds", seconds);

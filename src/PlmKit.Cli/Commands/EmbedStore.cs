@@ -30,11 +30,11 @@ internal static class EmbedStore
 
         var records = SequenceInput.Read(input);
         var items = records.Select(r => (r.Id, r.Sequence)).ToList();
-        EsmAlphabet.Validate(items, input);
+        ResidueAlphabet.Validate(items, input);
 
-        using var source = EsmEmbeddingSource.Open(model, new EmbedSettings(dtype.ToLowerInvariant(), longPolicy.ToLowerInvariant(), device), maxTokens, threads);
+        using var source = ModelEmbeddingSource.Open(model, new EmbedSettings(dtype.ToLowerInvariant(), longPolicy.ToLowerInvariant(), device), maxTokens, threads);
         var layers = EmbedderOptions.ParseLayers(layersText, source.LayerCount);
-        foreach (var p in pools) Poolings.Create(p).OutputLength(source.Loaded.Model.Config.Hidden);
+        foreach (var p in pools) Poolings.Create(p).OutputLength(source.Loaded.Model.Info.Hidden);
         using var store = EmbeddingStore.Open(storeDir);
         var report = new StoredEmbedder(store, source).Run(items, layers, pools, shard,
             commitEvery ?? StoredEmbedder.ChunkSizeFor(items.Select(i => i.Sequence), maxTokens));
@@ -61,7 +61,9 @@ internal static class EmbedStore
             ["plmkit"] = PlmKitVersion.Current,
             ["model"] = model,
             ["model_source"] = Path.GetFullPath(source.Loaded.Source),
-            ["weights_sha256"] = source.ModelId,
+            ["family"] = source.Loaded.Model.Info.Family,
+            ["model_id"] = source.ModelId,
+            ["weights_sha256"] = source.WeightsSha256,
             ["input"] = Path.GetFullPath(input),
             ["input_sha256"] = FileHash.Sha256(input),
             ["layers"] = layers,

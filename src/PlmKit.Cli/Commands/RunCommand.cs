@@ -30,7 +30,7 @@ internal static class RunCommand
             if (parse.GetValue(outDir) is { } o) config = config with { Out = Path.GetFullPath(o) };
             var error = parse.InvocationConfiguration.Error;
             bool live = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
-            var runner = new ExperimentRunner(config, new EsmEmbeddingSourceFactory(parse.GetValue(maxTokens), parse.GetValue(threads)), new CrossValidationEvaluator())
+            var runner = new ExperimentRunner(config, new ModelEmbeddingSourceFactory(parse.GetValue(maxTokens), parse.GetValue(threads)), new CrossValidationEvaluator())
             {
                 Parallelism = parse.GetValue(jobs) ?? Environment.ProcessorCount,
                 Shard = parse.GetValue(shard) is { } text ? Shard.Parse(text) : Shard.All,

@@ -44,16 +44,17 @@ public static class Batching
 
     /// <summary>
     /// Tokenizes sequences into one padded batch (fair-esm <c>BatchConverter</c>): [B, T] int64,
-    /// T = longest + 2, padded with <c>&lt;pad&gt;</c>.
+    /// T = longest + 2, each row padded at its end with the tokenizer's pad token.
     /// </summary>
-    /// <param name="sequences">Valid sequences (see <see cref="EsmAlphabet.Validate"/>).</param>
+    /// <param name="tokenizer">The model family's tokenizer.</param>
+    /// <param name="sequences">Valid sequences (see <see cref="ResidueAlphabet.Validate"/>).</param>
     /// <param name="maxResidues">Truncate each to this many residues before appending EOS, or null.</param>
-    public static Tensor Tokens(IReadOnlyList<string> sequences, int? maxResidues = null)
+    public static Tensor Tokens(IProteinTokenizer tokenizer, IReadOnlyList<string> sequences, int? maxResidues = null)
     {
-        var rows = sequences.Select(s => EsmAlphabet.Tokenize(s, maxResidues)).ToList();
+        var rows = sequences.Select(s => tokenizer.Tokenize(s, maxResidues)).ToList();
         int width = rows.Max(r => r.Length);
         var flat = new long[rows.Count * width];
-        Array.Fill(flat, EsmAlphabet.Pad);
+        Array.Fill(flat, tokenizer.Pad);
         for (int b = 0; b < rows.Count; b++) rows[b].CopyTo(flat, b * width);
         return tensor(flat, [rows.Count, width]);
     }

@@ -36,13 +36,15 @@ public sealed record ProteinEmbedding(
     double Seconds);
 
 /// <summary>
-/// Embeds proteins with an ESM model: extract.py batching, the long-sequence policy, pooling on
+/// Embeds proteins with any <see cref="IProteinModel"/>: extract.py batching, the long-sequence policy, pooling on
 /// the fly. Results stream out as each batch finishes (shortest sequences first, like extract.py);
 /// per-residue states live only for the batch being pooled.
 /// </summary>
 public sealed class Embedder
 {
-    private readonly EsmModel model;
+    private readonly IProteinModel model;
+    private readonly int maxResidues;
+    private readonly int windowStride;
     private readonly EmbedderOptions options;
     private readonly IReadOnlyList<IPooling> pools;
     private readonly Device device;
@@ -51,21 +53,23 @@ public sealed class Embedder
     /// <param name="model">Loaded model; it is moved to the device and cast to the dtype of <paramref name="options"/>.</param>
     /// <param name="options">Layers, pools, batching and policy.</param>
     /// <exception cref="ConfigurationException">Unknown pool, a pool that cannot work at this width, bad layers or sizes.</exception>
-    public Embedder(EsmModel model, EmbedderOptions options)
+    public Embedder(IProteinModel model, EmbedderOptions options)
     {
         this.model = model;
         this.options = options;
         if (options.Layers.Count == 0) throw new ConfigurationException("no layers asked for.");
         foreach (var k in options.Layers)
-            if (k < 0 || k > model.Config.Layers) throw new ConfigurationException($"layer {k} is out of range 0..{model.Config.Layers}.");
+            if (k < 0 || k > model.Info.Layers) throw new ConfigurationException($"layer {k} is out of range 0..{model.Info.Layers}.");
         if (options.Pools.Count == 0 && !options.PerToken) throw new ConfigurationException("no pooling asked for.");
         pools = options.Pools.Select(Poolings.Create).ToList();
-        foreach (var p in pools) p.OutputLength(model.Config.Hidden);
-        if (options.MaxResidues < 1) throw new ConfigurationException($"the residue limit must be positive (got {options.MaxResidues}).");
-        if (model.Config.MaxResidues is { } limit && options.MaxResidues > limit)
-            throw new ConfigurationException($"this model takes at most {limit} residues at once (got a limit of {options.MaxResidues}).");
-        if (options.LongPolicy == LongSequencePolicy.Windows && (options.WindowStride < 1 || options.WindowStride > options.MaxResidues))
-            throw new ConfigurationException($"the window stride must be in 1..{options.MaxResidues} (got {options.WindowStride}).");
+        foreach (var p in pools) p.OutputLength(model.Info.Hidden);
+        maxResidues = options.MaxResidues ?? model.Info.DefaultMaxResidues ?? int.MaxValue;
+        if (maxResidues < 1) throw new ConfigurationException($"the residue limit must be positive (got {maxResidues}).");
+        if (model.Info.ResidueLimit is { } limit && maxResidues > limit)
+            throw new ConfigurationException($"this model takes at most {limit} residues at once (got a limit of {maxResidues}).");
+        windowStride = options.WindowStride ?? Math.Max(1, maxResidues / 2);
+        if (options.LongPolicy == LongSequencePolicy.Windows && (windowStride < 1 || windowStride > maxResidues))
+            throw new ConfigurationException($"the window stride must be in 1..{maxResidues} (got {windowStride}).");
         if (options.Threads is { } threads)
         {
             if (threads < 1) throw new ConfigurationException($"--threads must be at least 1 (got {threads}).");
@@ -74,6 +78,15 @@ public sealed class Embedder
         device = TorchRuntime.ResolveDevice(options.Device);
         model.To(device, options.Dtype == EmbedDtype.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
     }
+
+    /// <summary>Residues per model input: the options' limit, else the family's convention (<see cref="ModelInfo.DefaultMaxResidues"/>); <see cref="int.MaxValue"/> when none.</summary>
+    public int MaxResidues => maxResidues;
+
+    /// <summary>Residues between window starts under <see cref="LongSequencePolicy.Windows"/>.</summary>
+    public int WindowStride => windowStride;
+
+    /// <summary>The model being run.</summary>
+    public IProteinModel Model => model;
 
     /// <summary>
     /// Start positions of the windows covering <paramref name="length"/> residues: every
@@ -90,9 +103,9 @@ public sealed class Embedder
 
     /// <summary>Tokens the model will process for a sequence of <paramref name="length"/> residues under these options (no padding).</summary>
     public long TokensFor(int length) =>
-        length > options.MaxResidues && options.LongPolicy == LongSequencePolicy.Windows
-            ? WindowStarts(length, options.MaxResidues, options.WindowStride).Count * (long)(options.MaxResidues + 2)
-            : Math.Min(length, options.MaxResidues) + 2L;
+        length > maxResidues && options.LongPolicy == LongSequencePolicy.Windows
+            ? WindowStarts(length, maxResidues, windowStride).Count * (long)(maxResidues + 2)
+            : Math.Min(length, maxResidues) + 2L;
 
     /// <summary>
     /// Embeds the sequences. Validation happens before the first batch, so a bad sequence stops
@@ -103,8 +116,8 @@ public sealed class Embedder
     /// <exception cref="InputException">Invalid sequences, long ones under <see cref="LongSequencePolicy.Error"/>, or ones shorter than a pooling's <see cref="IPooling.MinimumResidues"/>.</exception>
     public IEnumerable<ProteinEmbedding> Embed(IReadOnlyList<(string Id, string Sequence)> sequences, string? source = null)
     {
-        EsmAlphabet.Validate(sequences, source);
-        int max = options.MaxResidues;
+        ResidueAlphabet.Validate(sequences, source);
+        int max = maxResidues;
         if (options.LongPolicy == LongSequencePolicy.Error)
         {
             var tooLong = sequences.Where(s => s.Sequence.Length > max).ToList();
@@ -112,7 +125,7 @@ public sealed class Embedder
                 throw new InputException(source, null,
                     $"{tooLong.Count} sequence{(tooLong.Count == 1 ? " is" : "s are")} longer than {max} residues " +
                     $"({string.Join(", ", tooLong.Take(5).Select(s => $"'{s.Id}' {s.Sequence.Length}"))}{(tooLong.Count > 5 ? ", ..." : "")}); " +
-                    "choose --long truncate (first residues, as fair-esm's extract.py) or --long windows.");
+                    "choose --long truncate (first residues, as fair-esm's extract.py cuts ESM-2 inputs) or --long windows.");
         }
         foreach (var pool in pools)
         {
@@ -131,14 +144,14 @@ public sealed class Embedder
 
     private IEnumerable<ProteinEmbedding> Run(IReadOnlyList<(string Id, string Sequence)> sequences)
     {
-        int max = options.MaxResidues;
+        int max = maxResidues;
         var pieces = new List<Piece>();
         var pieceCount = new int[sequences.Count];
         for (int i = 0; i < sequences.Count; i++)
         {
             int n = sequences[i].Sequence.Length, before = pieces.Count;
             if (n > max && options.LongPolicy == LongSequencePolicy.Windows)
-                foreach (var s in WindowStarts(n, max, options.WindowStride)) pieces.Add(new Piece(i, s, max, max));
+                foreach (var s in WindowStarts(n, max, windowStride)) pieces.Add(new Piece(i, s, max, max));
             else
                 // extract.py sorts by the untruncated length; truncation happens in the batch converter.
                 pieces.Add(new Piece(i, 0, Math.Min(n, max), n));
@@ -160,7 +173,7 @@ public sealed class Embedder
                 var piece = batchPieces[b];
                 var (id, seq) = sequences[piece.Sequence];
                 if (!pending.TryGetValue(piece.Sequence, out var acc))
-                    pending[piece.Sequence] = acc = new Accumulator(layers, seq.Length, model.Config.Hidden, pieceCount[piece.Sequence] > 1);
+                    pending[piece.Sequence] = acc = new Accumulator(layers, seq.Length, model.Info.Hidden, pieceCount[piece.Sequence] > 1);
                 acc.Add(piece, states[b], seconds * (piece.Length + 2) / batchTokens);
                 if (acc.Pieces < pieceCount[piece.Sequence]) continue;
                 pending.Remove(piece.Sequence);
@@ -175,7 +188,7 @@ public sealed class Embedder
     {
         using var scope = NewDisposeScope();
         var texts = batch.Select(p => sequences[p.Sequence].Sequence.Substring(p.Start, p.Length)).ToList();
-        var tokens = Batching.Tokens(texts).to(device);
+        var tokens = Batching.Tokens(model.Tokenizer, texts).to(device);
         using var output = model.Forward(tokens, options.Layers);
         var result = batch.Select(_ => new Dictionary<int, (float[], float[])>()).ToList();
         foreach (var (layer, hidden) in output.Representations)
@@ -202,7 +215,7 @@ public sealed class Embedder
 
     private ProteinEmbedding Finish(int index, string id, int length, Accumulator acc)
     {
-        int d = model.Config.Hidden;
+        int d = model.Info.Hidden;
         var vectors = new List<PooledVector>();
         Dictionary<int, float[]>? perToken = options.PerToken ? new() : null;
         foreach (int layer in options.Layers)

@@ -47,8 +47,9 @@ public enum EmbedDtype
 /// <param name="Pools">Pooling names (<see cref="Poolings.Create"/>).</param>
 /// <param name="TokensPerBatch">Token budget per batch (extract.py's <c>--toks_per_batch</c>, 4096).</param>
 /// <param name="LongPolicy">Policy for sequences longer than <paramref name="MaxResidues"/>.</param>
-/// <param name="MaxResidues">Length limit and window length in residues (extract.py's 1,022).</param>
-/// <param name="WindowStride">Residues between window starts (default half a window, so most residues are in two windows).</param>
+/// <param name="MaxResidues">Length limit and window length in residues, or null for the model family's convention
+/// (<see cref="PlmKit.Models.ModelInfo.DefaultMaxResidues"/>: extract.py's 1,022 for ESM-2 and ESM-1v, 2,046 for AMPLIFY, none for ESM C).</param>
+/// <param name="WindowStride">Residues between window starts, or null for half a window (511 at 1,022), so most residues are in two windows.</param>
 /// <param name="Dtype">Forward-pass precision.</param>
 /// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
 /// <param name="Threads">CPU threads for torch (<c>torch.set_num_threads</c>, process-wide), or null to keep torch's default.</param>
@@ -58,8 +59,8 @@ public sealed record EmbedderOptions(
     IReadOnlyList<string> Pools,
     int TokensPerBatch = Batching.DefaultTokensPerBatch,
     LongSequencePolicy LongPolicy = LongSequencePolicy.Error,
-    int MaxResidues = 1022,
-    int WindowStride = 511,
+    int? MaxResidues = null,
+    int? WindowStride = null,
     EmbedDtype Dtype = EmbedDtype.Fp32,
     string Device = "auto",
     int? Threads = null,

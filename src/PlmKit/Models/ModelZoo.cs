@@ -1,69 +1,68 @@
+using PlmKit.Models.Amplify;
+using PlmKit.Models.Esm;
+using PlmKit.Models.EsmC;
+
 namespace PlmKit.Models;
 
-/// <summary>A released ESM model the zoo knows by name.</summary>
-/// <param name="Name">fair-esm / Hugging Face name (<c>esm2_t33_650M_UR50D</c>).</param>
-/// <param name="Architecture">Model family.</param>
-/// <param name="Layers">Transformer blocks L.</param>
-/// <param name="Hidden">Hidden width D.</param>
-/// <param name="Heads">Attention heads.</param>
-/// <param name="Parameters">Parameter count as published (fair-esm README).</param>
-public sealed record ZooModel(string Name, EsmArchitecture Architecture, int Layers, int Hidden, int Heads, long Parameters)
-{
-    /// <summary>Hugging Face repository id (<c>facebook/&lt;name&gt;</c>).</summary>
-    public string HuggingFaceRepo => "facebook/" + Name;
-
-    /// <summary>fair-esm download URL of the <c>.pt</c> checkpoint.</summary>
-    public string FairEsmUrl => $"https://dl.fbaipublicfiles.com/fair-esm/models/{Name}.pt";
-}
-
 /// <summary>
-/// The released ESM-2 models and ESM-1v (seed 1) by name, and where to find their files on
-/// this machine: a local path, the Hugging Face cache or the torch hub cache. Never downloads.
+/// Every model family PlmKit runs, their released models by name, and where to find their files
+/// on this machine: a local path, the Hugging Face cache or the torch hub cache. Never downloads.
+/// The one place that lists the families; everything else goes through <see cref="Load"/>.
 /// </summary>
 public static class ModelZoo
 {
-    /// <summary>Known models, smallest first.</summary>
-    public static IReadOnlyList<ZooModel> Models { get; } =
-    [
-        new("esm2_t6_8M_UR50D", EsmArchitecture.Esm2, 6, 320, 20, 8_000_000),
-        new("esm2_t12_35M_UR50D", EsmArchitecture.Esm2, 12, 480, 20, 35_000_000),
-        new("esm2_t30_150M_UR50D", EsmArchitecture.Esm2, 30, 640, 20, 150_000_000),
-        new("esm2_t33_650M_UR50D", EsmArchitecture.Esm2, 33, 1280, 20, 650_000_000),
-        new("esm2_t36_3B_UR50D", EsmArchitecture.Esm2, 36, 2560, 40, 3_000_000_000),
-        new("esm2_t48_15B_UR50D", EsmArchitecture.Esm2, 48, 5120, 40, 15_000_000_000),
-        new("esm1v_t33_650M_UR90S_1", EsmArchitecture.Esm1b, 33, 1280, 20, 650_000_000),
-    ];
+    /// <summary>The families, asked in this order which one a folder or file belongs to.</summary>
+    public static IReadOnlyList<IModelFamily> Families { get; } = [new EsmFamily(), new EsmCFamily(), new AmplifyFamily()];
+
+    /// <summary>Known models of every family, each family smallest first.</summary>
+    public static IReadOnlyList<ZooModel> Models { get; } = Families.SelectMany(f => f.Zoo).ToList();
 
     /// <summary>The model called <paramref name="name"/>, or null.</summary>
     public static ZooModel? Find(string name) => Models.FirstOrDefault(m => m.Name == name);
 
     /// <summary>
-    /// Turns a <c>--model</c> value into a folder or file to load: an existing path as is; a zoo
-    /// name looked up in the Hugging Face cache, then the torch hub cache.
+    /// Loads a model given as a zoo name, a folder or a weight file, whatever its family.
+    /// A zoo name gives the loaded model that name.
     /// </summary>
-    /// <param name="nameOrPath">A path (HF folder or <c>.pt</c>) or a zoo name.</param>
+    /// <param name="nameOrPath">Zoo name (<c>esmc_600m</c>), folder (Hugging Face layout or a folder with <c>config.json</c>) or file (<c>.pt</c>, released <c>.pth</c>).</param>
     /// <param name="environment">Environment lookup (tests pass their own); defaults to the process environment.</param>
-    /// <exception cref="ModelLoadException">Unknown name, or a known model whose files are not on this machine; the message says where to put them.</exception>
+    /// <exception cref="ModelLoadException">Unknown name, files not on this machine, no family recognises the path, or damaged files.</exception>
+    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null)
+    {
+        TorchRuntime.EnsureLoaded();
+        var path = Resolve(nameOrPath, environment);
+        var loaded = FamilyOf(path).Load(path);
+        return Find(nameOrPath) is { } zoo && !Directory.Exists(nameOrPath) && !File.Exists(nameOrPath) ? loaded with { Name = zoo.Name } : loaded;
+    }
+
+    /// <summary>The family whose layout <paramref name="path"/> has.</summary>
+    /// <exception cref="ModelLoadException">No family recognises it; the message lists what each expects.</exception>
+    public static IModelFamily FamilyOf(string path)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path)) throw new ModelLoadException($"{path}: no such file or folder.");
+        return Families.FirstOrDefault(f => f.Recognises(path)) ?? throw new ModelLoadException(
+            $"{path}: not a model PlmKit recognises. Expected a Hugging Face folder whose config.json has model_type 'esm' (ESM-2, ESM-1v), " +
+            "'esmc' (ESM C) or 'AMPLIFY'; a fair-esm .pt checkpoint; a released ESM C file (esmc_300m_2024_12_v0.pth, esmc_600m_2024_12_v0.pth) " +
+            "or the Hugging Face folder holding it under data/weights/; or a folder with another ESM C .pth beside a config.json.");
+    }
+
+    /// <summary>
+    /// Turns a <c>--model</c> value into a folder or file to load: an existing path as is; a zoo
+    /// name looked up in its family's caches (Hugging Face, then torch hub).
+    /// </summary>
+    /// <param name="nameOrPath">A path or a zoo name.</param>
+    /// <param name="environment">Environment lookup (tests pass their own); defaults to the process environment.</param>
+    /// <exception cref="ModelLoadException">Unknown name, a model whose weights are not released, or a known model whose files are not on this machine; the message says where to put them.</exception>
     public static string Resolve(string nameOrPath, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         if (Directory.Exists(nameOrPath) || File.Exists(nameOrPath)) return nameOrPath;
         var model = Find(nameOrPath) ?? throw new ModelLoadException(
-            $"'{nameOrPath}' is neither a file or folder nor a known model ({string.Join(", ", Models.Select(m => m.Name))}).");
-
-        var hubRoot = HuggingFaceHubCache(environment);
-        var repoDir = Path.Combine(hubRoot, "models--facebook--" + model.Name);
-        var snapshot = HuggingFaceSnapshot(repoDir);
-        if (snapshot is not null) return snapshot;
-
-        var torchFile = Path.Combine(TorchHubCheckpoints(environment), model.Name + ".pt");
-        if (File.Exists(torchFile)) return torchFile;
-
-        throw new ModelLoadException(
-            $"model '{model.Name}' is not on this machine (no network downloads). Put the Hugging Face files " +
-            $"(config.json, model.safetensors) of {model.HuggingFaceRepo} in {Path.Combine(repoDir, "snapshots", "<revision>")} " +
-            $"(e.g. `huggingface-cli download {model.HuggingFaceRepo}` on a machine with internet, then copy the cache), " +
-            $"or the fair-esm checkpoint {model.FairEsmUrl} at {torchFile}, or pass --model <folder or .pt file>.");
+            $"'{nameOrPath}' is neither a file or folder nor a known model ({string.Join(", ", Models.Where(m => m.NotLocal is null).Select(m => m.Name))}).");
+        if (model.NotLocal is { } why) throw new ModelLoadException($"model '{model.Name}': {why}");
+        var family = Families.First(f => f.Zoo.Contains(model));
+        return family.Locate(model, environment) ?? throw new ModelLoadException(
+            $"model '{model.Name}' is not on this machine (no network downloads). {family.WhereToPut(model, environment)}");
     }
 
     /// <summary>$HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.</summary>
@@ -72,28 +71,60 @@ public static class ModelZoo
         ?? (NonEmpty(environment("HF_HOME")) is { } home ? Path.Combine(home, "hub")
             : Path.Combine(NonEmpty(environment("XDG_CACHE_HOME")) ?? Path.Combine(Home(environment), ".cache"), "huggingface", "hub"));
 
+    /// <summary>The cache folder of Hugging Face repository <paramref name="repo"/> (<c>models--owner--name</c>).</summary>
+    public static string HuggingFaceRepoFolder(string repo, Func<string, string?> environment) =>
+        Path.Combine(HuggingFaceHubCache(environment), "models--" + repo.Replace("/", "--", StringComparison.Ordinal));
+
     /// <summary>$TORCH_HOME/hub/checkpoints, else ~/.cache/torch/hub/checkpoints (torch.hub's layout).</summary>
     public static string TorchHubCheckpoints(Func<string, string?> environment) =>
         Path.Combine(NonEmpty(environment("TORCH_HOME"))
                      ?? Path.Combine(NonEmpty(environment("XDG_CACHE_HOME")) ?? Path.Combine(Home(environment), ".cache"), "torch"),
             "hub", "checkpoints");
 
-    // The snapshot refs/main points to, else the most recently written snapshot with a config.json.
-    private static string? HuggingFaceSnapshot(string repoDir)
+    /// <summary>
+    /// The snapshot of a cached Hugging Face repository that holds <paramref name="requiredFile"/>:
+    /// the one <c>refs/main</c> points to, else the most recently written one; null when none does.
+    /// </summary>
+    /// <param name="repo">Repository id (<c>facebook/esm2_t6_8M_UR50D</c>).</param>
+    /// <param name="requiredFile">Path inside the snapshot that must exist (<c>config.json</c>).</param>
+    /// <param name="environment">Environment lookup.</param>
+    public static string? HuggingFaceSnapshot(string repo, string requiredFile, Func<string, string?> environment)
     {
+        var repoDir = HuggingFaceRepoFolder(repo, environment);
         var snapshots = Path.Combine(repoDir, "snapshots");
         if (!Directory.Exists(snapshots)) return null;
         var mainRef = Path.Combine(repoDir, "refs", "main");
         if (File.Exists(mainRef))
         {
             var candidate = Path.Combine(snapshots, File.ReadAllText(mainRef).Trim());
-            if (File.Exists(Path.Combine(candidate, "config.json"))) return candidate;
+            if (File.Exists(Path.Combine(candidate, requiredFile))) return candidate;
         }
         return new DirectoryInfo(snapshots).EnumerateDirectories()
-            .Where(d => File.Exists(Path.Combine(d.FullName, "config.json")))
+            .Where(d => File.Exists(Path.Combine(d.FullName, requiredFile)))
             .OrderByDescending(d => d.LastWriteTimeUtc)
             .Select(d => d.FullName)
             .FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The <c>model_type</c> of <c>config.json</c> in <paramref name="folder"/>, or null when there
+    /// is no such file, it is not a JSON object or has no string <c>model_type</c>.
+    /// </summary>
+    public static string? ConfigModelType(string folder)
+    {
+        var path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String
+                ? t.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Home(Func<string, string?> environment) =>

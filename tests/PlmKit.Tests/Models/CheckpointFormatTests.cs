@@ -1,4 +1,5 @@
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

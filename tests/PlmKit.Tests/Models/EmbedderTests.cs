@@ -1,5 +1,6 @@
 using PlmKit.Embeddings;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -88,7 +89,7 @@ public class EmbedderTests
         foreach (int start in new[] { 0, 511, 841 })
         {
             using var scope = NewDisposeScope();
-            using var output = model.Forward(Batching.Tokens([brca.Substring(start, 1022)]), [2]);
+            using var output = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, [brca.Substring(start, 1022)]), [2]);
             var states = output.Representations[2][0].data<float>().ToArray();
             for (int i = 0; i < 1022; i++)
             {

@@ -1,5 +1,6 @@
 using PlmKit.Embeddings;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public class Esm1bTests
         Assert.Equal(6, seqs.Count);
 
         using var scope = NewDisposeScope();
-        var tokens = Batching.Tokens(seqs.Select(s => s.Sequence).ToList());
+        var tokens = Batching.Tokens(EsmAlphabet.Tokenizer, seqs.Select(s => s.Sequence).ToList());
         using var output = model.Forward(tokens, [0, 1, 2], logits: true);
         for (int b = 0; b < seqs.Count; b++)
         {
@@ -61,7 +62,7 @@ public class Esm1bTests
                 """);
             var hf = EsmCheckpoint.Load(dir).Model;
             Assert.Equal(pt.Config, hf.Config);
-            using var tokens = Batching.Tokens(Golden.Sequences.Where(r => r.Sequence.Length <= 124).Select(r => r.Sequence).ToList());
+            using var tokens = Batching.Tokens(EsmAlphabet.Tokenizer, Golden.Sequences.Where(r => r.Sequence.Length <= 124).Select(r => r.Sequence).ToList());
             using var a = pt.Forward(tokens, [2]);
             using var b = hf.Forward(tokens, [2]);
             Assert.Equal(0f, Golden.MaxAbsDiff(a.Representations[2], b.Representations[2]));
@@ -78,7 +79,7 @@ public class Esm1bTests
         var model = EsmCheckpoint.Load(Path.Combine(Fixtures, "esm1v_t2_32_tiny.pt")).Model;
         Assert.Equal(124, model.Config.MaxResidues);
         Assert.Equal(model.parameters().Sum(p => p.numel()), model.Config.EncoderParameters);
-        using var tokens = Batching.Tokens([new string('A', 125)]);
+        using var tokens = Batching.Tokens(EsmAlphabet.Tokenizer, [new string('A', 125)]);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, [2]));
         Assert.Contains("127 tokens exceed this model's 126 positions", e.Message);
     }

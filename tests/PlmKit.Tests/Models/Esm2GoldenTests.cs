@@ -1,5 +1,6 @@
 using PlmKit.Embeddings;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ public class Esm2GoldenTests
         foreach (var batch in batches)
         {
             using var scope = NewDisposeScope();
-            var tokens = Batching.Tokens(batch.Select(i => seqs[i].Sequence).ToList(), Truncation);
+            var tokens = Batching.Tokens(EsmAlphabet.Tokenizer, batch.Select(i => seqs[i].Sequence).ToList(), Truncation);
             using var output = model.Forward(tokens, allLayers, logits: model.HasLmHead);
             for (int b = 0; b < batch.Length; b++)
             {
@@ -63,11 +64,11 @@ public class Esm2GoldenTests
         var seqs = Golden.Sequences.Where(s => s.Sequence.Length < 300).ToList();
         int last = model.Config.Layers;
         using var scope = NewDisposeScope();
-        using var batched = model.Forward(Batching.Tokens(seqs.Select(s => s.Sequence).ToList()), [last]);
+        using var batched = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, seqs.Select(s => s.Sequence).ToList()), [last]);
         for (int i = 0; i < seqs.Count; i++)
         {
             int n = seqs[i].Sequence.Length;
-            using var single = model.Forward(Batching.Tokens([seqs[i].Sequence]), [last]);
+            using var single = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, [seqs[i].Sequence]), [last]);
             var a = batched.Representations[last][i, TensorIndex.Slice(0, n + 2)];
             var b = single.Representations[last][0];
             Assert.True(Golden.MaxAbsDiff(a, b) < 1e-5f, seqs[i].Id);

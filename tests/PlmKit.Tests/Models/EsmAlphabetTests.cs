@@ -1,4 +1,5 @@
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 
 namespace PlmKit.Tests.Models;
 
@@ -24,7 +25,7 @@ public class EsmAlphabetTests
     [Fact]
     public void ValidationListsIdsAndPositions()
     {
-        var e = Assert.Throws<InputException>(() => EsmAlphabet.Validate(
+        var e = Assert.Throws<InputException>(() => ResidueAlphabet.Validate(
             [("ok", "MKT"), ("low", "MkTa"), ("gap", "M-K.T"), ("odd", "MK*T1"), ("empty", "")], "in.fasta"));
         Assert.StartsWith("in.fasta: 4 invalid sequences:", e.Message);
         Assert.Contains("'low' has lowercase letters at 2,4", e.Message);
@@ -35,5 +36,5 @@ public class EsmAlphabetTests
     }
 
     [Fact]
-    public void ValidSequencesPass() => EsmAlphabet.Validate([("a", EsmAlphabet.ResidueLetters)]);
+    public void ValidSequencesPass() => ResidueAlphabet.Validate([("a", EsmAlphabet.ResidueLetters)]);
 }

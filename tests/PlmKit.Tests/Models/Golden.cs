@@ -1,5 +1,6 @@
 using PlmKit.Data;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 
 namespace PlmKit.Tests.Models;
 
@@ -13,10 +14,16 @@ public sealed class ModelZooTests : IDisposable
     [Fact]
     public void ZooListsTheStudysModels()
     {
-        Assert.Equal(7, ModelZoo.Models.Count);
+        // 12 models of the study: ESM-2 x6, ESM-1v, ESM C x3 (6B through Forge only), AMPLIFY x2.
+        Assert.Equal(12, ModelZoo.Models.Count);
         var m = ModelZoo.Find("esm2_t36_3B_UR50D")!;
         Assert.Equal((36, 2560, 40), (m.Layers, m.Hidden, m.Heads));
-        Assert.Equal(EsmArchitecture.Esm1b, ModelZoo.Find("esm1v_t33_650M_UR90S_1")!.Architecture);
+        Assert.Equal("esm1b", ModelZoo.Find("esm1v_t33_650M_UR90S_1")!.Family);
+        Assert.Equal((30, 960, 15), ModelZoo.Find("esmc_300m") is { } c3 ? (c3.Layers, c3.Hidden, c3.Heads) : default);
+        Assert.Equal((36, 1152, 18), ModelZoo.Find("esmc_600m") is { } c6 ? (c6.Layers, c6.Hidden, c6.Heads) : default);
+        Assert.Equal((24, 640, 10), ModelZoo.Find("amplify_120M") is { } a1 ? (a1.Layers, a1.Hidden, a1.Heads) : default);
+        Assert.Equal((32, 960, 15), ModelZoo.Find("amplify_350M") is { } a3 ? (a3.Layers, a3.Hidden, a3.Heads) : default);
+        Assert.Equal(new[] { "esmc_6b" }, ModelZoo.Models.Where(z => z.NotLocal is not null).Select(z => z.Name));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using PlmKit.Embeddings;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,10 +24,10 @@ public class PackedBatchTests
         var sorted = Sequences.OrderBy(s => s.Length).ToList();
         foreach (var order in new[] { Sequences.ToList(), sorted })
         {
-            using var batched = model.Forward(Batching.Tokens(order), [0, 3, last], logits: false);
+            using var batched = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, order), [0, 3, last], logits: false);
             for (int i = 0; i < order.Count; i++)
             {
-                using var single = model.Forward(Batching.Tokens([order[i]]), [0, 3, last]);
+                using var single = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, [order[i]]), [0, 3, last]);
                 foreach (int k in new[] { 0, 3, last })
                 {
                     var a = batched.Representations[k][i, TensorIndex.Slice(0, order[i].Length + 2)];
@@ -42,7 +43,7 @@ public class PackedBatchTests
         var model = Golden.Model("tiny").Model;
         Assert.True(model.HasLmHead);
         using var scope = NewDisposeScope();
-        using var output = model.Forward(Batching.Tokens(["MKTAYIAKQR", "MKV"]), [0, model.Config.Layers], logits: true);
+        using var output = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, ["MKTAYIAKQR", "MKV"]), [0, model.Config.Layers], logits: true);
         foreach (var states in output.Representations.Values.Append(output.Logits!))
         {
             Assert.Equal(0f, states[1, TensorIndex.Slice(5)].abs().max().item<float>());
@@ -55,7 +56,7 @@ public class PackedBatchTests
     {
         var model = Golden.Model("tiny").Model;
         using var scope = NewDisposeScope();
-        var tokens = Batching.Tokens(["MKTAYIAKQR", "MKV"]);
+        var tokens = Batching.Tokens(EsmAlphabet.Tokenizer, ["MKTAYIAKQR", "MKV"]);
         tokens[1, 2] = tensor((long)EsmAlphabet.Pad);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, [1]));
         Assert.Contains("row 1", e.Message);

@@ -1,5 +1,6 @@
 using PlmKit.Embeddings;
 using PlmKit.Models;
+using PlmKit.Models.Esm;
 using static TorchSharp.torch;
 
 namespace PlmKit.Tests.Models;
@@ -25,7 +26,7 @@ public class ScalarLifetimeTests
         var model = Golden.Model(which).Model;
         // Mixed lengths: padding, several runs, token-dropout rescaling, rotary at several widths.
         string[] sequences = ["MKTAYIAKQRQISFVKSHFSRQ", "MKV", "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ", "MKV"];
-        using var expected = model.Forward(Batching.Tokens(sequences), [model.Config.Layers], logits);
+        using var expected = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, sequences), [model.Config.Layers], logits);
         var reference = expected.Representations[model.Config.Layers].clone();
         bool stop = false;
         var collector = new Thread(() =>
@@ -46,7 +47,7 @@ public class ScalarLifetimeTests
             while ((clock.Elapsed.TotalSeconds < 2.5 || passes < 200) && clock.Elapsed.TotalSeconds < 30)
             {
                 using var scope = NewDisposeScope();
-                using var output = model.Forward(Batching.Tokens(sequences), [model.Config.Layers], logits);
+                using var output = model.Forward(Batching.Tokens(EsmAlphabet.Tokenizer, sequences), [model.Config.Layers], logits);
                 if (++passes % 20 == 0)
                     Assert.True(Golden.MaxAbsDiff(output.Representations[model.Config.Layers], reference) == 0f, $"pass {passes} differs");
             }

@@ -8,11 +8,11 @@ namespace PlmKit.Embeddings.Store;
 /// Content address of one pooled embedding vector: everything that determines its value.
 /// Two runs that agree on all six fields compute the same vector, so the store computes it once.
 /// </summary>
-/// <param name="Model">Identity of the weights: their SHA-256 (64 lower-case hex digits) or a hub
-/// revision such as <c>facebook/esm2_t6_8M_UR50D@c731040f</c>. Never a bare zoo name, which does not pin the weights.</param>
+/// <param name="Model">Identity of the model: its family and the SHA-256 of its weights (<c>esmc:</c> + 64 lower-case hex
+/// digits), or a hub revision such as <c>facebook/esm2_t6_8M_UR50D@c731040f</c>. Never a bare zoo name, which does not pin the weights.</param>
 /// <param name="Layer">Transformer layer, 0 = embedding layer, L = last (fair-esm's numbering).</param>
 /// <param name="Pooling">The study's name of the compression method (<c>mean</c>, <c>bos</c>, <c>pca1</c>, ...).</param>
-/// <param name="LongPolicy">Policy for sequences over 1,022 residues (<c>error</c>, <c>truncate</c>, <c>windows</c>).</param>
+/// <param name="LongPolicy">Policy for sequences over the family's limit (<c>error</c>, <c>truncate</c>, <c>windows</c>).</param>
 /// <param name="Dtype">Compute dtype (<c>fp32</c>, <c>bf16</c>); the stored vector is float32 either way.</param>
 /// <param name="SequenceSha256">SHA-256 of the upper-case sequence's UTF-8 bytes, 64 lower-case hex digits
 /// (<see cref="SequenceHash.Of"/>).</param>

@@ -1,12 +1,12 @@
 namespace PlmKit.Embeddings.Store;
 
 /// <summary>
-/// Anything that turns sequences into pooled vectors: the ESM-2 embedder, or a test double.
+/// Anything that turns sequences into pooled vectors: a model of any family, or a test double.
 /// <see cref="StoredEmbedder"/> puts a store in front of it so only missing vectors are computed.
 /// </summary>
 public interface IEmbeddingSource
 {
-    /// <summary>Weights identity for keys: SHA-256 of the weights or a hub revision (<see cref="EmbeddingKey.Model"/>).</summary>
+    /// <summary>Model identity for keys: family and weights SHA-256 (<c>esm2:…</c>) or a hub revision (<see cref="EmbeddingKey.Model"/>).</summary>
     string ModelId { get; }
 
     /// <summary>Human-readable model name (zoo name or folder) for listings.</summary>

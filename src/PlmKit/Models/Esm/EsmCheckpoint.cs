@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Razorvine.Pickle.Objects;
@@ -7,31 +6,16 @@ using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
-namespace PlmKit.Models;
+namespace PlmKit.Models.Esm;
 
-/// <summary>A model loaded from disk, with where it came from.</summary>
-/// <param name="Model">The model, in float32 on the CPU, in eval mode.</param>
-/// <param name="Name">Short name (zoo name, folder or file name without extension).</param>
-/// <param name="Source">The folder or file it was loaded from.</param>
-/// <param name="WeightFiles">The weight files read, in order (for <see cref="ComputeWeightsSha256"/>).</param>
-public sealed record LoadedEsm(EsmModel Model, string Name, string Source, IReadOnlyList<string> WeightFiles)
+/// <summary>An ESM model loaded from disk: <see cref="LoadedModel"/> with the model typed as <see cref="EsmModel"/> (for logits).</summary>
+public sealed record LoadedEsm : LoadedModel
 {
-    /// <summary>
-    /// SHA-256 (lower-case hex) of the weight files' bytes, concatenated in <see cref="WeightFiles"/>
-    /// order: identifies the exact weights a result came from. Reads every byte (about 1 s per GB).
-    /// </summary>
-    public string ComputeWeightsSha256()
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        foreach (var file in WeightFiles)
-        {
-            using var stream = File.OpenRead(file);
-            int n;
-            while ((n = stream.Read(buffer, 0, buffer.Length)) > 0) sha.AppendData(buffer, 0, n);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    /// <summary>Wraps a loaded ESM model.</summary>
+    public LoadedEsm(EsmModel model, string name, string source, IReadOnlyList<string> weightFiles) : base(model, name, source, weightFiles) => Model = model;
+
+    /// <summary>The model, in float32 on the CPU, in eval mode.</summary>
+    public new EsmModel Model { get; }
 }
 
 /// <summary>
@@ -90,8 +74,8 @@ public static class EsmCheckpoint
             foreach (var file in files)
             {
                 var raw = file.EndsWith(".bin", StringComparison.Ordinal)
-                    ? ReadPickle(file).State
-                    : ReadSafetensors(file, key => Wanted(HfToFair(key), withLmHead));
+                    ? WeightFiles.ReadPickle(file).State
+                    : WeightFiles.ReadSafetensors(file, key => Wanted(HfToFair(key), withLmHead));
                 foreach (var (key, tensor) in raw)
                 {
                     var name = HfToFair(key);
@@ -119,7 +103,7 @@ public static class EsmCheckpoint
     public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false)
     {
         TorchRuntime.EnsureLoaded();
-        var (root, rawState) = ReadPickle(file);
+        var (root, rawState) = WeightFiles.ReadPickle(file);
         var state = new Dictionary<string, Tensor>();
         var origin = new Dictionary<string, (string File, string Key)>();
         try
@@ -254,40 +238,14 @@ public static class EsmCheckpoint
     private static void Assign(EsmModel model, Dictionary<string, Tensor> state,
         Dictionary<string, (string File, string Key)> origin, string source, Func<string, string> displayName)
     {
-        var expected = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in model.named_parameters()) expected[name] = p;
-        foreach (var (name, b) in model.named_buffers()) expected[name] = b;
-
-        foreach (var name in state.Keys)
-            if (!expected.ContainsKey(name))
-            {
-                var (file, key) = origin[name];
-                throw new ModelLoadException($"{file}: unexpected tensor '{key}' for a {model.Config.Layers}-layer {model.Config.Architecture} model " +
-                                             $"(config says {model.Config.Layers} layers; is the config from another model?).");
-            }
-        foreach (var (name, target) in expected)
-        {
-            if (!state.TryGetValue(name, out var tensor))
-                throw new ModelLoadException($"{source}: tensor '{displayName(name)}' is missing (expected shape {Shape(target.shape)}); the file is incomplete or from another model.");
-            if (!tensor.shape.SequenceEqual(target.shape))
-                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has shape {Shape(tensor.shape)}, expected {Shape(target.shape)}.");
-            if (!tensor.is_floating_point())
-                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has type {tensor.dtype}, expected a floating-point type.");
-        }
-        using (no_grad())
-        {
-            foreach (var (name, target) in expected)
-                target.copy_(state[name].to(target.dtype));
-            // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
-            if (model.Config.Architecture == EsmArchitecture.Esm1b)
-                expected["embed_tokens.weight"][EsmAlphabet.Mask].zero_();
-        }
+        WeightFiles.Assign(model, state, origin, source, displayName,
+            $"{model.Config.Layers}-layer {model.Config.Architecture} model (hidden {model.Config.Hidden})");
+        // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
+        if (model.Config.Architecture == EsmArchitecture.Esm1b)
+            using (no_grad())
+                model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask].zero_();
         model.PrepareForInference();
     }
-
-    private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
-
-    // ---- file readers ------------------------------------------------------------------------
 
     private static EsmConfig ReadHfConfig(string path)
     {
@@ -347,88 +305,6 @@ public static class EsmCheckpoint
         {
             throw new ModelLoadException($"{indexPath}: not a safetensors index (needs a 'weight_map' object): {e.Message}");
         }
-    }
-
-    private static readonly Dictionary<string, int> SafetensorsTypeSize = new()
-    {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
-    };
-
-    /// <summary>
-    /// Checks the safetensors header against the file (PyBridge trusts it) and reads the wanted tensors.
-    /// </summary>
-    private static Dictionary<string, Tensor> ReadSafetensors(string file, Func<string, bool> wanted)
-    {
-        long length = new FileInfo(file).Length;
-        var keep = new List<string>();
-        using (var stream = File.OpenRead(file))
-        {
-            var lenBytes = new byte[8];
-            if (length < 8 || stream.Read(lenBytes, 0, 8) != 8)
-                throw new ModelLoadException($"{file}: truncated (no safetensors header).");
-            ulong headerLength = BitConverter.ToUInt64(lenBytes);
-            if (headerLength > (ulong)(length - 8))
-                throw new ModelLoadException($"{file}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
-            var header = new byte[headerLength];
-            stream.ReadExactly(header);
-            JsonElement root;
-            try
-            {
-                using var doc = JsonDocument.Parse(header);
-                root = doc.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new ModelLoadException($"{file}: damaged safetensors header ({e.Message}).");
-            }
-            long dataLength = length - 8 - (long)headerLength;
-            foreach (var entry in root.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__") continue;
-                try
-                {
-                    var dtype = entry.Value.GetProperty("dtype").GetString()!;
-                    var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    if (!SafetensorsTypeSize.TryGetValue(dtype, out var size))
-                        throw new ModelLoadException($"{file}: tensor '{entry.Name}' has unsupported dtype {dtype}.");
-                    long bytes = shape.Aggregate(1L, (a, b) => a * b) * size;
-                    if (offsets.Length != 2 || offsets[1] - offsets[0] != bytes)
-                        throw new ModelLoadException($"{file}: tensor '{entry.Name}': data offsets do not match shape {Shape(shape)} of {dtype}.");
-                    if (offsets[1] > dataLength)
-                        throw new ModelLoadException($"{file}: truncated: tensor '{entry.Name}' ends at byte {offsets[1]} of the data, the file holds {dataLength}.");
-                }
-                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
-                {
-                    throw new ModelLoadException($"{file}: damaged safetensors header entry '{entry.Name}'.");
-                }
-                if (wanted(entry.Name)) keep.Add(entry.Name);
-            }
-        }
-        return Safetensors.LoadStateDict(file, keep);
-    }
-
-    /// <summary>
-    /// Unpickles a <c>torch.save</c> file: its top-level dictionary and its state dict (the
-    /// <c>model</c> entry, or the root itself when the file is a bare state dict).
-    /// </summary>
-    private static (Hashtable Root, Dictionary<string, Tensor> State) ReadPickle(string file)
-    {
-        Hashtable root;
-        try
-        {
-            root = PyTorchUnpickler.UnpickleStateDict(file);
-        }
-        catch (Exception e) when (e is not PlmKitException)
-        {
-            throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint (truncated or damaged?): {e.Message}", e);
-        }
-        var source = root["model"] as IDictionary ?? root;
-        var state = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry e in source)
-            if (e.Key is string k && e.Value is Tensor t) state[k] = t;
-        if (state.Count == 0) throw new ModelLoadException($"{file}: no tensors found (expected a 'model' state dict).");
-        return (root, state);
     }
 
     private static int Int(Dictionary<string, object> ns, string key, string file) =>

@@ -1,4 +1,4 @@
-namespace PlmKit.Models;
+namespace PlmKit.Models.Esm;
 
 /// <summary>Which fair-esm model family a checkpoint belongs to.</summary>
 public enum EsmArchitecture

@@ -3,33 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace PlmKit.Models;
-
-/// <summary>
-/// Output of one forward pass: hidden states of the requested layers and, when asked for, the
-/// language-model logits. Owns its tensors; dispose it when done.
-/// </summary>
-public sealed class EsmOutput : IDisposable
-{
-    /// <summary>Layer k (0..L) → hidden states [B, T, D] in float32 on the model's device; zero at pad positions.</summary>
-    public IReadOnlyDictionary<int, Tensor> Representations { get; }
-
-    /// <summary>Logits [B, T, 33] for all tokens (BOS/EOS included; zero at pad positions), or null when not asked for.</summary>
-    public Tensor? Logits { get; }
-
-    internal EsmOutput(IReadOnlyDictionary<int, Tensor> representations, Tensor? logits)
-    {
-        Representations = representations;
-        Logits = logits;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var t in Representations.Values) t.Dispose();
-        Logits?.Dispose();
-    }
-}
+namespace PlmKit.Models.Esm;
 
 /// <summary>
 /// The transformer shared by ESM-2 (<see cref="Esm2Model"/>) and ESM-1b/ESM-1v
@@ -52,10 +26,23 @@ public sealed class EsmOutput : IDisposable
 /// garbage collection started by another thread then frees them under libtorch (see
 /// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
-public abstract class EsmModel : nn.Module
+public abstract class EsmModel : nn.Module, IProteinModel
 {
     /// <summary>Shape and switches of this model.</summary>
     public EsmConfig Config { get; }
+
+    /// <inheritdoc/>
+    public ModelInfo Info => new(
+        Config.Architecture == EsmArchitecture.Esm2 ? "esm2" : "esm1b", Config.Layers, Config.Hidden, Config.Heads, Config.EncoderParameters,
+        // ESM-2 has no length limit (rotary); fair-esm's extract.py cuts at 1,022 residues, the study's convention.
+        Config.MaxResidues, Config.MaxResidues ?? 1022, "MIT");
+
+    /// <inheritdoc/>
+    public IProteinTokenizer Tokenizer => EsmAlphabet.Tokenizer;
+
+    ModelOutput IProteinModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers) => Forward(tokens, layers);
+
+    void IProteinModel.To(Device device, ScalarType dtype) => To(device, dtype);
 
     /// <summary>Whether the LM head was built (and loaded), so <see cref="Forward"/> can return logits.</summary>
     public bool HasLmHead => lm_head is not null;
@@ -97,7 +84,7 @@ public abstract class EsmModel : nn.Module
     /// <param name="logits">Also return LM-head logits (needs <see cref="HasLmHead"/>).</param>
     /// <returns>Hidden states [B, T, D] per requested layer, float32.</returns>
     /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], a row has padding before a real token, every row is padding, or logits are asked for without a head.</exception>
-    public EsmOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
+    public ModelOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
     {
         if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
         foreach (var k in layers)
@@ -134,7 +121,7 @@ public abstract class EsmModel : nn.Module
 
         var result = new Dictionary<int, Tensor>();
         foreach (var (k, t) in kept) result[k] = layout.Unpack(t).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        return new EsmOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 
     /// <summary>

@@ -3,22 +3,24 @@ using PlmKit.Models;
 namespace PlmKit.Embeddings.Store;
 
 /// <summary>
-/// The ESM embedder (<see cref="Embedder"/>) as an <see cref="IEmbeddingSource"/>, so the store
-/// can sit in front of it. The weights' SHA-256 is the model identity of the keys.
+/// The embedder (<see cref="Embedder"/>) of any model family as an <see cref="IEmbeddingSource"/>,
+/// so the store can sit in front of it. The model identity of the keys is the family and the
+/// weights' SHA-256 (<c>esmc:9f2c…</c>): the same bytes read as another family would be another model.
 /// </summary>
-public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
+public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
 {
-    private readonly LoadedEsm _loaded;
+    private readonly LoadedModel _loaded;
     private readonly EmbedDtype _dtype;
     private readonly LongSequencePolicy _policy;
     private readonly string _device;
     private readonly int _tokensPerBatch;
     private readonly int? _threads;
 
-    private EsmEmbeddingSource(LoadedEsm loaded, string modelId, EmbedDtype dtype, LongSequencePolicy policy, string device, int tokensPerBatch, int? threads)
+    private ModelEmbeddingSource(LoadedModel loaded, string weightsSha256, EmbedDtype dtype, LongSequencePolicy policy, string device, int tokensPerBatch, int? threads)
     {
         _loaded = loaded;
-        ModelId = modelId;
+        WeightsSha256 = weightsSha256;
+        ModelId = IdOf(loaded.Model.Info.Family, weightsSha256);
         _dtype = dtype;
         _policy = policy;
         _device = device;
@@ -27,12 +29,12 @@ public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
     }
 
     /// <summary>
-    /// Loads <paramref name="model"/> (zoo name, Hugging Face folder or fair-esm <c>.pt</c>) and hashes its
-    /// weight files (about 1 s per GB).
+    /// Loads <paramref name="model"/> (zoo name, folder or weight file of any family, see
+    /// <see cref="ModelZoo.Load"/>) and hashes its weight files (about 1 s per GB).
     /// </summary>
     /// <exception cref="ModelLoadException">Not found or damaged.</exception>
     /// <exception cref="ConfigurationException">Unknown dtype or policy.</exception>
-    public static EsmEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null)
+    public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null)
     {
         var dtype = settings.Dtype switch
         {
@@ -47,9 +49,16 @@ public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
             "windows" => LongSequencePolicy.Windows,
             _ => throw new ConfigurationException($"long-sequence policy '{settings.LongPolicy}' is not error, truncate or windows"),
         };
-        var loaded = EsmCheckpoint.Load(ModelZoo.Resolve(model));
-        return new EsmEmbeddingSource(loaded, loaded.ComputeWeightsSha256(), dtype, policy, settings.Device, tokensPerBatch, threads);
+        var loaded = ModelZoo.Load(model);
+        var sha = loaded.ComputeWeightsSha256();
+        return new ModelEmbeddingSource(loaded, sha, dtype, policy, settings.Device, tokensPerBatch, threads);
     }
+
+    /// <summary>The store's model identity: <c>&lt;family&gt;:&lt;weights SHA-256&gt;</c>.</summary>
+    public static string IdOf(string family, string weightsSha256) => $"{family}:{weightsSha256}";
+
+    /// <summary>SHA-256 of the weight files (<see cref="LoadedModel.ComputeWeightsSha256"/>).</summary>
+    public string WeightsSha256 { get; }
 
     /// <inheritdoc/>
     public string ModelId { get; }
@@ -58,7 +67,7 @@ public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
     public string ModelName => _loaded.Name;
 
     /// <inheritdoc/>
-    public int LayerCount => _loaded.Model.Config.Layers;
+    public int LayerCount => _loaded.Model.Info.Layers;
 
     /// <inheritdoc/>
     public string LongPolicy => _policy.ToString().ToLowerInvariant();
@@ -70,7 +79,7 @@ public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
     public string Device => TorchRuntime.ResolveDevice(_device).ToString();
 
     /// <summary>The loaded model (for manifests).</summary>
-    public LoadedEsm Loaded => _loaded;
+    public LoadedModel Loaded => _loaded;
 
     /// <inheritdoc/>
     public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools)
@@ -88,11 +97,11 @@ public sealed class EsmEmbeddingSource : IEmbeddingSource, IDisposable
     public void Dispose() => _loaded.Model.Dispose();
 }
 
-/// <summary>Opens ESM models for experiments (<see cref="EsmEmbeddingSource.Open"/>).</summary>
+/// <summary>Opens models of any family for experiments (<see cref="ModelEmbeddingSource.Open"/>).</summary>
 /// <param name="tokensPerBatch">Token budget per forward batch.</param>
 /// <param name="threads">Torch CPU threads, or null for torch's default.</param>
-public sealed class EsmEmbeddingSourceFactory(int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null) : IEmbeddingSourceFactory
+public sealed class ModelEmbeddingSourceFactory(int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null) : IEmbeddingSourceFactory
 {
     /// <inheritdoc/>
-    public IEmbeddingSource Open(string model, EmbedSettings settings) => EsmEmbeddingSource.Open(model, settings, tokensPerBatch, threads);
+    public IEmbeddingSource Open(string model, EmbedSettings settings) => ModelEmbeddingSource.Open(model, settings, tokensPerBatch, threads);
 }
