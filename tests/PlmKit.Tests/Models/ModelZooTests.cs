@@ -63,4 +63,58 @@ public sealed class ModelZooTests : IDisposable
 
     [Fact]
     public void ExistingPathIsTakenAsIs() => Assert.Equal(Golden.TinyFolder, ModelZoo.Resolve(Golden.TinyFolder, Env));
+
+    [Fact]
+    public void FindsEsmCWeightsInTheEvolutionaryScaleRepositoryLayout()
+    {
+        var repo = Path.Combine(home, ".cache", "huggingface", "hub", "models--EvolutionaryScale--esmc-600m-2024-12");
+        var snap = Directory.CreateDirectory(Path.Combine(repo, "snapshots", "f00d", "data", "weights")).Parent!.Parent!.FullName;
+        File.WriteAllText(Path.Combine(snap, "data", "weights", "esmc_600m_2024_12_v0.pth"), "");
+        Assert.Equal(snap, ModelZoo.Resolve("esmc_600m", Env));
+        Assert.IsType<PlmKit.Models.EsmC.EsmCFamily>(ModelZoo.FamilyOf(snap));
+        // The 300M model is elsewhere: the message names its file and repository.
+        var e = Assert.Throws<ModelLoadException>(() => ModelZoo.Resolve("esmc_300m", Env));
+        Assert.Contains("data/weights/esmc_300m_2024_12_v0.pth of EvolutionaryScale/esmc-300m-2024-12", e.Message);
+    }
+
+    [Fact]
+    public void FindsAmplifyInTheHuggingFaceCache()
+    {
+        var repo = Path.Combine(home, ".cache", "huggingface", "hub", "models--chandar-lab--AMPLIFY_120M");
+        var snap = Directory.CreateDirectory(Path.Combine(repo, "snapshots", "beef")).FullName;
+        File.WriteAllText(Path.Combine(snap, "config.json"), """{ "model_type": "AMPLIFY" }""");
+        Assert.Equal(snap, ModelZoo.Resolve("amplify_120M", Env));
+        Assert.IsType<PlmKit.Models.Amplify.AmplifyFamily>(ModelZoo.FamilyOf(snap));
+    }
+
+    [Fact]
+    public void EsmC6BSaysItIsServedThroughForgeOnly()
+    {
+        var e = Assert.Throws<ModelLoadException>(() => ModelZoo.Resolve("esmc_6b", Env));
+        Assert.Contains("Forge", e.Message);
+        Assert.DoesNotContain("esmc_6b", Assert.Throws<ModelLoadException>(() => ModelZoo.Resolve("nothing", Env)).Message);
+    }
+
+    [Theory]
+    [InlineData("tiny", "esm2")]
+    [InlineData("tiny/esm2_t2_32_tiny.pt", "esm2")]
+    [InlineData("esmc_tiny", "esmc")]
+    [InlineData("esmc_tiny/esmc_tiny.pth", "esmc")]
+    [InlineData("amplify_tiny", "amplify")]
+    public void EveryGoldenLayoutIsLoadedByItsFamily(string path, string family)
+    {
+        var loaded = ModelZoo.Load(Path.Combine(SharedData.Golden, path));
+        Assert.Equal(family, loaded.Model.Info.Family);
+        loaded.Model.Dispose();
+    }
+
+    [Fact]
+    public void AFolderNoFamilyRecognisesIsRefusedSayingWhatIsExpected()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(home, "gpt")).FullName;
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{ "model_type": "gpt2" }""");
+        var e = Assert.Throws<ModelLoadException>(() => ModelZoo.Load(dir));
+        Assert.Contains(dir, e.Message);
+        Assert.Contains("model_type 'esm'", e.Message);
+    }
 }
