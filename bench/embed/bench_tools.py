@@ -8,6 +8,8 @@
   manifest-seconds <embed.manifest.json>  embedding seconds plmkit measured (after start-up and model loading)
   matmul <threads>                  python torch fp32 1024^3 matmul GFLOP per wall second and per CPU second
   cosine <a.csv> <b.csv>            min / mean cosine between matching rows of two plmkit CSVs
+  compare <a.csv> <b.csv>           max abs difference (and the id and column where it is), min cosine of matching rows
+  json <file.json> <key>            one field of a JSON file (reference_families.py's reference.json)
   extract-rss <time -v output>      prints wall seconds, max RSS MiB and CPU seconds (user+sys) from /usr/bin/time -v
 """
 import json
@@ -138,6 +140,26 @@ def main():
         a, b = load(args[0]), load(args[1])
         cos = [float(a[k] @ b[k] / np.linalg.norm(a[k]) / np.linalg.norm(b[k])) for k in a]
         print(f"{min(cos):.6f} {sum(cos) / len(cos):.6f}")
+    elif cmd == "compare":  # plain Python: runs with any python3 (no numpy needed)
+        import math
+
+        def load(p):
+            rows = [l.rstrip("\n").split(",") for l in open(p)][1:]
+            return {r[0]: [float(x) for x in r[1:]] for r in rows}
+
+        def cosine(u, v):
+            return sum(x * y for x, y in zip(u, v)) / math.sqrt(sum(x * x for x in u) * sum(y * y for y in v))
+        a, b = load(args[0]), load(args[1])
+        if a.keys() != b.keys():
+            raise SystemExit(f"{args[0]} and {args[1]} hold different ids")
+        worst, where = -1.0, ""
+        for k in a:
+            for j, (x, y) in enumerate(zip(a[k], b[k], strict=True)):
+                if abs(x - y) > worst:
+                    worst, where = abs(x - y), f"{k}:c{j}"
+        print(f"{worst:.3g} {where} {min(cosine(a[k], b[k]) for k in a):.7f}")
+    elif cmd == "json":
+        print(json.loads(Path(args[0]).read_text())[args[1]])
     elif cmd == "extract-rss":
         text = Path(args[0]).read_text()
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)

@@ -3,7 +3,8 @@ namespace PlmKit.Models.Amplify;
 /// <summary>
 /// AMPLIFY (chandar-lab): Hugging Face folders with <c>config.json</c> (<c>model_type</c>
 /// <c>AMPLIFY</c>) and <c>model.safetensors</c>, found in the Hugging Face cache
-/// (<c>chandar-lab/AMPLIFY_120M</c>, <c>AMPLIFY_350M</c>).
+/// (<c>chandar-lab/AMPLIFY_120M</c>, <c>AMPLIFY_350M</c>). Loaded with the study's last layer (SWAT's
+/// LayerNorm, <see cref="AmplifyFinal.SwatLayerNorm"/>); the other variants through <see cref="AmplifyCheckpoint.Load"/>.
 /// </summary>
 public sealed class AmplifyFamily : IModelFamily
 {
