@@ -161,3 +161,38 @@ public sealed class EsmCCheckpointErrorTests : IDisposable
         Assert.Contains("2 .pth files (a.pth, b.pth)", Fails(dir).Message);
     }
 }
+
+/// <summary>The zoo finds ESM C's released layouts (no weights are read: dispatch and lookup only).</summary>
+public sealed class EsmCFamilyTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("plmkit-esmc-zoo-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void ReleasedFileAndHuggingFaceFolderAreEsmC()
+    {
+        var weights = Path.Combine(dir, "data", "weights");
+        Directory.CreateDirectory(weights);
+        var file = Path.Combine(weights, "esmc_300m_2024_12_v0.pth");
+        File.WriteAllText(file, "placeholder");
+        Assert.IsType<EsmCFamily>(ModelZoo.FamilyOf(file));
+        Assert.IsType<EsmCFamily>(ModelZoo.FamilyOf(dir));
+        Assert.Equal(file, EsmCCheckpoint.ReleasedFileIn(dir));
+        Assert.Equal("esmc_600m_2024_12_v0.pth", EsmCCheckpoint.ReleasedFileOf("esmc_600m"));
+        Assert.Null(EsmCCheckpoint.ReleasedFileOf("esmc_6b"));
+    }
+
+    [Fact]
+    public void ZooNameResolvesToTheCachedSnapshot()
+    {
+        var snapshot = Path.Combine(dir, "hub", "models--EvolutionaryScale--esmc-300m-2024-12", "snapshots", "abc123");
+        Directory.CreateDirectory(Path.Combine(snapshot, "data", "weights"));
+        File.WriteAllText(Path.Combine(snapshot, "data", "weights", "esmc_300m_2024_12_v0.pth"), "placeholder");
+        string? Env(string name) => name == "HF_HOME" ? dir : null;
+        Assert.Equal(snapshot, ModelZoo.Resolve("esmc_300m", Env));
+        var e = Assert.Throws<ModelLoadException>(() => ModelZoo.Resolve("esmc_600m", Env));
+        Assert.Contains("data/weights/esmc_600m_2024_12_v0.pth", e.Message);
+        Assert.Contains("Forge", Assert.Throws<ModelLoadException>(() => ModelZoo.Resolve("esmc_6b", Env)).Message);
+    }
+}

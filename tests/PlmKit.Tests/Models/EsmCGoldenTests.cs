@@ -247,3 +247,46 @@ public class EsmCGoldenTests(Xunit.Abstractions.ITestOutputHelper log)
         public void Dispose() => loaded.Model.Dispose();
     }
 }
+
+/// <summary>The ESM C forward pass holds every Scalar it passes (see <see cref="ScalarLifetimeTests"/>).</summary>
+[Collection(nameof(GarbageCollectionStress))]
+public class EsmCScalarLifetimeTests
+{
+    [Fact]
+    public void ForwardPassesSurviveCollectionsOnAnotherThread()
+    {
+        var model = EsmCGolden.Model("pth").Model;
+        // Mixed lengths: padding, several runs, rotary tables of several lengths.
+        string[] sequences = ["MKTAYIAKQRQISFVKSHFSRQ", "MKV", "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ", "MKV"];
+        using var expected = model.Forward(Batching.Tokens(model.Tokenizer, sequences), [2], logits: true);
+        using var reference = expected.Representations[2].clone();
+        bool stop = false;
+        var collector = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                GC.Collect(0);
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        collector.Start();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int passes = 0;
+            while ((clock.Elapsed.TotalSeconds < 2 || passes < 100) && clock.Elapsed.TotalSeconds < 30)
+            {
+                using var scope = NewDisposeScope();
+                using var output = model.Forward(Batching.Tokens(model.Tokenizer, sequences), [2], logits: true);
+                if (++passes % 20 == 0)
+                    Assert.True(Golden.MaxAbsDiff(output.Representations[2], reference) == 0f, $"pass {passes} differs");
+            }
+            Assert.True(passes >= 100, $"only {passes} passes in 30 s");
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            collector.Join();
+        }
+    }
+}

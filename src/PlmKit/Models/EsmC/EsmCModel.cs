@@ -375,12 +375,14 @@ internal sealed class EsmCRotary
 
     /// <summary>
     /// Rotates x ([N, 2, H, dh], q and k of every packed token) in place and returns it:
-    /// x·cos + rotate_half(x)·sin, where rotate_half(x) = (−x₂, x₁) = roll(x, dh/2)·(−1, 1),
-    /// so the sign lives in the sine table and one roll is the only copy.
+    /// x·cos + rotate_half(x)·sin, where rotate_half(x) = (−x₂, x₁) = (x₂, x₁)·(−1, 1),
+    /// so the sign lives in the sine table and the swapped copy is the only temporary.
     /// </summary>
     internal Tensor ApplyInPlace(Tensor x)
     {
-        var rolled = x.roll(half, -1);
+        // cat of the two halves, not roll: libtorch's roll along a short last dimension is
+        // 8× slower here (0.067 vs 0.008 CPU s for 4,032 tokens at 300M's shape).
+        var rolled = cat([x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
         using var unit = 1.0.ToScalar();
         return x.mul_(cos).addcmul_(rolled, signedSin, unit);
     }
