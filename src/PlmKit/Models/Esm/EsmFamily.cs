@@ -33,6 +33,8 @@ public sealed class EsmFamily : IModelFamily
             // A config.json without a model_type (or one that does not parse) is left to the ESM
             // loader, which says what is wrong with it.
             ? File.Exists(Path.Combine(path, "config.json")) && ModelZoo.ConfigModelType(path) is null or "esm"
+              // EvolutionaryScale's repositories hold their weights under data/weights/, beside a config.json of their own.
+              && !Directory.Exists(Path.Combine(path, "data", "weights"))
             : path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
