@@ -14,6 +14,28 @@ namespace PlmKit.Models;
 /// </summary>
 public static class WeightFiles
 {
+    /// <summary>The shard files a Hugging Face <c>model.safetensors.index.json</c> lists, in name order, each checked to exist.</summary>
+    /// <exception cref="ModelLoadException">Not an index with a <c>weight_map</c>, or a listed shard is missing.</exception>
+    public static List<string> ShardFiles(string indexPath)
+    {
+        List<string> shards;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+            shards = doc.RootElement.GetProperty("weight_map").EnumerateObject()
+                .Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ModelLoadException($"{indexPath}: not a safetensors index (needs a 'weight_map' object): {e.Message}");
+        }
+        var dir = Path.GetDirectoryName(indexPath)!;
+        foreach (var shard in shards)
+            if (!File.Exists(Path.Combine(dir, shard)))
+                throw new ModelLoadException($"{indexPath}: shard '{shard}' is listed but missing.");
+        return shards.Select(s => Path.Combine(dir, s)).ToList();
+    }
+
     /// <summary>A shape as <c>[a, b]</c>, for messages.</summary>
     public static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 

@@ -78,28 +78,8 @@ public static class AmplifyCheckpoint
         var index = Path.Combine(folder, "model.safetensors.index.json");
         var bin = Path.Combine(folder, "pytorch_model.bin");
         if (File.Exists(single)) return [single];
-        if (File.Exists(index)) return ShardFiles(index);
+        if (File.Exists(index)) return WeightFiles.ShardFiles(index);
         if (File.Exists(bin)) return [bin];
         throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
-    }
-
-    private static List<string> ShardFiles(string indexPath)
-    {
-        List<string> shards;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-            shards = doc.RootElement.GetProperty("weight_map").EnumerateObject()
-                .Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new ModelLoadException($"{indexPath}: not a safetensors index (needs a 'weight_map' object): {e.Message}");
-        }
-        var dir = Path.GetDirectoryName(indexPath)!;
-        foreach (var shard in shards)
-            if (!File.Exists(Path.Combine(dir, shard)))
-                throw new ModelLoadException($"{indexPath}: shard '{shard}' is listed but missing.");
-        return shards.Select(s => Path.Combine(dir, s)).ToList();
     }
 }

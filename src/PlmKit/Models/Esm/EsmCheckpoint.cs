@@ -67,7 +67,7 @@ public static class EsmCheckpoint
             var index = Path.Combine(folder, "model.safetensors.index.json");
             var bin = Path.Combine(folder, "pytorch_model.bin");
             if (File.Exists(single)) files.Add(single);
-            else if (File.Exists(index)) files.AddRange(ShardFiles(index));
+            else if (File.Exists(index)) files.AddRange(WeightFiles.ShardFiles(index));
             else if (File.Exists(bin)) files.Add(bin);
             else throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
 
@@ -286,25 +286,6 @@ public static class EsmCheckpoint
             JInt("intermediate_size"), JBool("token_dropout", false), JBool("emb_layer_norm_before", false), maxPositions);
         config.Validate(path);
         return config;
-    }
-
-    private static IEnumerable<string> ShardFiles(string indexPath)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-            var map = doc.RootElement.GetProperty("weight_map");
-            var dir = Path.GetDirectoryName(indexPath)!;
-            var shards = map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
-            foreach (var shard in shards)
-                if (!File.Exists(Path.Combine(dir, shard)))
-                    throw new ModelLoadException($"{indexPath}: shard '{shard}' is listed but missing.");
-            return shards.Select(s => Path.Combine(dir, s)).ToList();
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new ModelLoadException($"{indexPath}: not a safetensors index (needs a 'weight_map' object): {e.Message}");
-        }
     }
 
     private static int Int(Dictionary<string, object> ns, string key, string file) =>
