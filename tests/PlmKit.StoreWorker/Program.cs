@@ -1,3 +1,4 @@
+using PlmKit;
 using System.Globalization;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;

@@ -230,7 +230,7 @@ internal static class EmbedCommand
         if (embedder.MaxResidues == int.MaxValue) j.WriteNull("max_residues"); else j.WriteNumber("max_residues", embedder.MaxResidues);
         j.WriteNumber("window_stride", embedder.WindowStride);
         j.WriteNumber("threads", TorchSharp.torch.get_num_threads());
-        j.WriteString("mkl_dispatch", PlmKit.Models.TorchRuntime.MklDispatch);
+        j.WriteString("mkl_dispatch", TorchRuntime.MklDispatch);
         j.WriteNumber("seconds", seconds);
         j.WriteNumber("tokens", tokens);
         j.WriteStartArray("sequences");

@@ -15,7 +15,7 @@ internal static class VersionCommand
             output.WriteLine($"plmkit {PlmKitVersion.Current}");
             output.WriteLine($"TorchSharp {Version(typeof(TorchSharp.torch).Assembly)}");
             output.WriteLine($".NET {Environment.Version}");
-            output.WriteLine($"MKL kernel choice: {PlmKit.Models.TorchRuntime.MklDispatch}");
+            output.WriteLine($"MKL kernel choice: {TorchRuntime.MklDispatch}");
             return 0;
         });
         return command;

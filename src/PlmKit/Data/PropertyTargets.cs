@@ -43,7 +43,7 @@ public static class PropertyTargets
             var v = ProteinProperties.Compute(p.Sequence).RoundedAsStudy();
             var fields = new List<string>
             {
-                CsvField.Quote(p.Id), p.Sequence, Num(v.Length), Num(v.InstabilityIndex), Num(v.Hydrophobicity), Num(v.ChargeAtPh7),
+                CsvFile.Field(p.Id), p.Sequence, Num(v.Length), Num(v.InstabilityIndex), Num(v.Hydrophobicity), Num(v.ChargeAtPh7),
                 Num(v.IsoelectricPoint), Num(v.MolecularWeightKda),
             };
             fields.AddRange(v.Frequencies.Select(Num));

@@ -26,9 +26,9 @@ public sealed record ExperimentResultRow(
     public string ToCsv()
     {
         static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        return string.Join(',', CsvField.Quote(Dataset), CsvField.Quote(Model), CsvField.Quote(Compression_method), Fold, D(R2_score_train), D(MAE_score_train),
+        return string.Join(',', CsvFile.Field(Dataset), CsvFile.Field(Model), CsvFile.Field(Compression_method), Fold, D(R2_score_train), D(MAE_score_train),
             D(RMSE_score_train), D(R2_score_test), D(MAE_score_test), D(RMSE_score_test), D(rho_score_train), D(rho_score_test),
-            nun_zero_coefs, Layer, D(alpha), n_train, n_test, D(fit_seconds), Sample_size, CsvField.Quote(Regressor), CsvField.Quote(Protocol));
+            nun_zero_coefs, Layer, D(alpha), n_train, n_test, D(fit_seconds), Sample_size, CsvFile.Field(Regressor), CsvFile.Field(Protocol));
     }
 
     /// <summary>Writes rows to <paramref name="path"/> through a temporary file, so a crash never leaves half a table.</summary>

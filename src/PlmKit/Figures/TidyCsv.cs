@@ -26,7 +26,7 @@ internal static class TidyCsv
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "TRUE" : "FALSE",
         int i => i.ToString(CultureInfo.InvariantCulture),
-        string s => CsvField.Quote(s),
+        string s => CsvFile.Field(s),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 }

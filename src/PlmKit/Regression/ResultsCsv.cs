@@ -31,9 +31,9 @@ public static class ResultsCsv
         {
             string[] cells =
             [
-                CsvField.Quote(r.Labels.Dataset), CsvField.Quote(r.Labels.Model), CsvField.Quote(r.Labels.CompressionMethod), Int(r.Fold),
+                CsvFile.Field(r.Labels.Dataset), CsvFile.Field(r.Labels.Model), CsvFile.Field(r.Labels.CompressionMethod), Int(r.Fold),
                 Num(r.R2Train), Num(r.MaeTrain), Num(r.RmseTrain), Num(r.R2Test), Num(r.MaeTest), Num(r.RmseTest),
-                Num(r.RhoTrain), Num(r.RhoTest), Int(r.NonZeroCoefs), CsvField.Quote(r.Labels.Layer), Num(r.Alpha),
+                Num(r.RhoTrain), Num(r.RhoTest), Int(r.NonZeroCoefs), CsvFile.Field(r.Labels.Layer), Num(r.Alpha),
                 Int(r.NTrain), Int(r.NTest), Num(r.FitSeconds), Int(r.SampleSize),
             ];
             sb.Append(string.Join(',', cells)).Append('\n');

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Parquet;
 using Parquet.Schema;
-using PlmKit.Regression;
 
 namespace PlmKit.Embeddings.Store;
 
@@ -76,7 +75,7 @@ public static class StoreExporter
         w.Write(line.Append('\n'));
         foreach (var (id, v) in rows)
         {
-            line.Clear().Append(PlmKit.Data.CsvField.Quote(id));
+            line.Clear().Append(CsvFile.Field(id));
             foreach (var x in v)
                 line.Append(',').Append(x.ToString("R", CultureInfo.InvariantCulture));
             w.Write(line.Append('\n'));

@@ -55,7 +55,7 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
     /// <param name="shard">Part of the work this process does.</param>
     /// <param name="chunkSequences">Mean sequences per chunk, the unit of computing and committing (≥ 1).</param>
     public StoredEmbedReport Run(IReadOnlyList<(string Id, string Sequence)> items, IReadOnlyList<int> layers,
-        IReadOnlyList<string> pools, Experiments.Shard shard, int chunkSequences = 32)
+        IReadOnlyList<string> pools, Shard shard, int chunkSequences = 32)
     {
         if (chunkSequences < 1)
             throw new ConfigurationException($"chunk size must be at least 1 (got {chunkSequences})");
@@ -67,7 +67,7 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
         var distinct = hashed.DistinctBy(h => h.Sha).ToList();
         int chunkCount = Math.Max(1, (distinct.Count + chunkSequences - 1) / chunkSequences);
         var chunks = distinct
-            .GroupBy(h => Experiments.Shard.Of(h.Sha, chunkCount))
+            .GroupBy(h => Shard.Of(h.Sha, chunkCount))
             .Where(g => g.Key % shard.Count == shard.Index)
             .OrderBy(g => g.Key)
             .Select(g => g.OrderByDescending(h => h.Sequence.Length).ThenBy(h => h.Sha, StringComparer.Ordinal).ToList())

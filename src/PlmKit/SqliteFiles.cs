@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace PlmKit.Embeddings.Store;
+namespace PlmKit;
 
 /// <summary>
 /// How PlmKit opens its SQLite files (embedding store, experiment cell cache): write-ahead log,

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PlmKit.Experiments;
+namespace PlmKit;
 
 /// <summary>
 /// One of N disjoint parts of a piece of work (<c>--shard i/N</c>). Work items are assigned by a

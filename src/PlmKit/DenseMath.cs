@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace PlmKit.Embeddings;
+namespace PlmKit;
 
 /// <summary>
 /// The few dense double-precision kernels the compressions need. Written by hand because

@@ -3,7 +3,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace PlmKit.Models;
+namespace PlmKit;
 
 /// <summary>
 /// Makes sure TorchSharp's native library is loaded before the first tensor is made, and
@@ -38,7 +38,7 @@ namespace PlmKit.Models;
 /// "Unknown scalar type" or an abort, and 0 of 5 in batch mode. PlmKit's executables also turn
 /// concurrent collection off in their configuration. A blocking collection started by another
 /// thread (a notebook kernel, parallel tests) can still free such a Scalar, so the ESM forward
-/// pass passes libtorch only Scalars it holds (see <see cref="Esm.EsmModel"/>).</para>
+/// pass passes libtorch only Scalars it holds (see <see cref="Models.Esm.EsmModel"/>).</para>
 /// </remarks>
 public static class TorchRuntime
 {
