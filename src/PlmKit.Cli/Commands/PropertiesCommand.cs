@@ -13,7 +13,7 @@ internal static class PropertiesCommand
     public static Command Create()
     {
         var input = new Option<string>("--input") { Description = "FASTA file of the proteins.", Required = true };
-        var output = new Option<string>("--out") { Description = "CSV to write (the study's column names).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: properties.csv (the study's column names) and properties.manifest.json.", Required = true };
         var structures = new Option<string?>("--structures")
         {
             Description = "Folder of structures (.pdb, .cif or .ent) for the ss_* columns: <id>.pdb with --chain, "
@@ -27,37 +27,11 @@ internal static class PropertiesCommand
         {
             var chainText = parse.GetValue(chain)!;
             if (chainText.Length != 1) throw new ConfigurationException($"--chain: '{chainText}' is not one character");
-            var records = FastaReader.Read(parse.GetValue(input)!);
-            var folder = parse.GetValue(structures);
-            if (folder is not null && !Directory.Exists(folder)) throw new ConfigurationException($"--structures: folder '{folder}' does not exist");
-            var proteins = records.Select(r => new PropertyInput(r.Id, r.Sequence, folder is null ? null
-                : Structure(folder, r, parse.GetValue(input)!, chainText[0], parse.GetValue(dssp)!))).ToList();
-            var target = parse.GetValue(output)!;
-            AtomicFile.Write(target, temp =>
-            {
-                using var writer = new StreamWriter(temp);
-                PropertyTargets.Write(proteins, writer);
-            });
-            parse.InvocationConfiguration.Output.WriteLine($"wrote {proteins.Count} proteins to {target}");
+            var report = PropertyJob.Run(new PropertySettings(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(structures), chainText[0], parse.GetValue(dssp)!),
+                ["plmkit", .. parse.Tokens.Select(t => t.Value)]);
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {report.Proteins} proteins to {report.Table}");
             return 0;
         });
         return command;
-    }
-
-    private static SecondaryStructureFractions Structure(string folder, FastaRecord record, string fasta, char defaultChain, string dssp)
-    {
-        var candidates = new List<(string Stem, char Chain)> { (record.Id, defaultChain) };
-        int underscore = record.Id.LastIndexOf('_');
-        if (underscore > 0 && underscore == record.Id.Length - 2) candidates.Add((record.Id[..underscore], record.Id[^1]));
-        if (record.Id.Length == 5) candidates.Add((record.Id[..4], record.Id[4]));
-        foreach (var (stem, chain) in candidates)
-            foreach (var ext in new[] { ".pdb", ".cif", ".ent" })
-                foreach (var name in new[] { stem + ext, stem.ToLowerInvariant() + ext, stem.ToUpperInvariant() + ext })
-                {
-                    var path = Path.Combine(folder, name);
-                    if (File.Exists(path)) return Dssp.Fractions(Dssp.Run(path, dssp), chain);
-                }
-        throw new InputException(fasta, record.Line,
-            $"no structure for '{record.Id}' in {folder} (looked for {string.Join(", ", candidates.Select(c => c.Stem + ".pdb/.cif/.ent"))})");
     }
 }
