@@ -39,7 +39,7 @@ public enum AmplifyFinal
 /// overloads that take every Scalar explicitly (see <see cref="Esm.EsmModel"/>'s remarks and
 /// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
-public sealed class AmplifyModel : nn.Module, IProteinModel
+public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
 {
     /// <summary>Shape and token ids of this model.</summary>
     public AmplifyConfig Config { get; }
@@ -112,6 +112,11 @@ public sealed class AmplifyModel : nn.Module, IProteinModel
     public ScalarType WeightType => encoder.weight!.dtype;
 
     ModelOutput IProteinModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers) => Forward(tokens, layers);
+
+    /// <inheritdoc />
+    public long MaskToken => tokenizer.Mask;
+
+    ModelOutput IMaskedLanguageModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits) => Forward(tokens, layers, logits);
 
     void IProteinModel.To(Device device, ScalarType dtype) => To(device, dtype);
 

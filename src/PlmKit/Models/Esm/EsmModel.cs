@@ -26,7 +26,7 @@ namespace PlmKit.Models.Esm;
 /// garbage collection started by another thread then frees them under libtorch (see
 /// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
-public abstract class EsmModel : nn.Module, IProteinModel
+public abstract class EsmModel : nn.Module, IMaskedLanguageModel
 {
     /// <summary>Shape and switches of this model.</summary>
     public EsmConfig Config { get; }
@@ -41,6 +41,11 @@ public abstract class EsmModel : nn.Module, IProteinModel
     public IProteinTokenizer Tokenizer => EsmAlphabet.Tokenizer;
 
     ModelOutput IProteinModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers) => Forward(tokens, layers);
+
+    /// <inheritdoc />
+    public long MaskToken => EsmAlphabet.Mask;
+
+    ModelOutput IMaskedLanguageModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits) => Forward(tokens, layers, logits);
 
     void IProteinModel.To(Device device, ScalarType dtype) => To(device, dtype);
 

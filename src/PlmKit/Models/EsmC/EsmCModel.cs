@@ -28,7 +28,7 @@ namespace PlmKit.Models.EsmC;
 /// arguments (<c>addmm</c>'s α and β, LayerNorm's ε), never as temporary Scalars a collection
 /// on another thread could free mid-call.</para>
 /// </remarks>
-public sealed class EsmCModel : nn.Module, IProteinModel
+public sealed class EsmCModel : nn.Module, IMaskedLanguageModel
 {
     /// <summary>Shape of this model.</summary>
     public EsmCConfig Config { get; }
@@ -77,6 +77,13 @@ public sealed class EsmCModel : nn.Module, IProteinModel
     };
 
     ModelOutput IProteinModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers) => Forward(tokens, layers);
+
+    /// <inheritdoc />
+    public long MaskToken => EsmCTokenizer.Mask;
+
+    ModelOutput IMaskedLanguageModel.Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits) => Forward(tokens, layers, logits);
+
+    bool IMaskedLanguageModel.HasLmHead => HasSequenceHead;
 
     void IProteinModel.To(Device device, ScalarType dtype) => To(device, dtype);
 

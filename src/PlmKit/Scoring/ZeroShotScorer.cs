@@ -1,0 +1,211 @@
+using PlmKit.Data;
+using PlmKit.Models;
+using static TorchSharp.torch;
+
+namespace PlmKit.Scoring;
+
+/// <summary>How a variant is scored from the masked-language-model head.</summary>
+public enum ZeroShotStrategy
+{
+    /// <summary>
+    /// fair-esm <c>predict.py</c> <c>wt-marginals</c>: one pass over the unmasked wild type;
+    /// score = log p(mutant letter) − log p(wild-type letter) at the site, summed over a variant's substitutions.
+    /// </summary>
+    WtMarginals,
+
+    /// <summary>
+    /// <c>masked-marginals</c>: the same difference read at the site masked in the wild type. Each
+    /// mutated site of the assay is masked once (predict.py masks every position once; only the
+    /// mutated ones are ever read, so the scores are the same).
+    /// </summary>
+    MaskedMarginals,
+
+    /// <summary>
+    /// predict.py's <c>pseudo-ppl</c>, reproduced under its name for comparability with published
+    /// numbers: for the mutated sequence s (length L) it masks token positions i = 1 … L−2 one at a
+    /// time and sums log p(s[i]) there — with s 0-based and token i holding residue s[i−1], each
+    /// masked residue is scored with the letter of the residue after it, and the last residue is
+    /// never masked. Not a likelihood of the sequence; see <see cref="PseudoLogLikelihood"/>.
+    /// </summary>
+    PseudoPpl,
+
+    /// <summary>
+    /// The textbook pseudo-log-likelihood of the mutated sequence: Σ over every residue r of
+    /// log p(s[r] | s with r masked), read at r's own token. Like <see cref="PseudoPpl"/> it is the
+    /// mutant's raw sum (not a difference to the wild type), so the two rank variants alike in kind.
+    /// </summary>
+    PseudoLogLikelihood,
+}
+
+/// <summary>The canonical names of <see cref="ZeroShotStrategy"/> (CLI, manifests, store keys) and their one parser.</summary>
+public static class ZeroShotStrategies
+{
+    private static readonly (ZeroShotStrategy Strategy, string Key)[] Names =
+    [
+        (ZeroShotStrategy.WtMarginals, "wt-marginals"),
+        (ZeroShotStrategy.MaskedMarginals, "masked-marginals"),
+        (ZeroShotStrategy.PseudoPpl, "pseudo-ppl"),
+        (ZeroShotStrategy.PseudoLogLikelihood, "pll"),
+    ];
+
+    /// <summary>The canonical key of <paramref name="strategy"/>: <c>wt-marginals</c>, <c>masked-marginals</c>, <c>pseudo-ppl</c>, <c>pll</c>.</summary>
+    public static string Key(this ZeroShotStrategy strategy) => Names.First(n => n.Strategy == strategy).Key;
+
+    /// <summary>Parses a canonical key (case-insensitive).</summary>
+    /// <exception cref="ConfigurationException">Not one of the keys.</exception>
+    public static ZeroShotStrategy Parse(string text) =>
+        Names.FirstOrDefault(n => n.Key.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase)) is { Key: not null } hit
+            ? hit.Strategy
+            : throw new ConfigurationException($"--strategy '{text}' is not one of: {string.Join(", ", Names.Select(n => n.Key))}");
+}
+
+/// <summary>
+/// Zero-shot variant effect scores from a model's masked-language-model head, with the
+/// conventions of fair-esm's <c>examples/variant-prediction/predict.py</c> (log-softmax over the
+/// whole vocabulary in float32; a multi-mutant's marginal score is the sum over its substitutions,
+/// as ProteinGym sums them). Masked copies are batched under a token budget, so an assay costs one
+/// forward pass per distinct mutated site (masked-marginals) rather than one per variant.
+/// </summary>
+/// <remarks>Written by hand: no .NET library scores variants with a protein language model.</remarks>
+public sealed class ZeroShotScorer
+{
+    private readonly IMaskedLanguageModel _model;
+    private readonly int _tokensPerBatch;
+
+    /// <summary>Scores with <paramref name="model"/> (its LM head must be loaded), at most <paramref name="tokensPerBatch"/> tokens per forward pass.</summary>
+    /// <exception cref="ConfigurationException">The model was loaded without its LM head, or the budget is not positive.</exception>
+    public ZeroShotScorer(IMaskedLanguageModel model, int tokensPerBatch = 4096)
+    {
+        if (!model.HasLmHead) throw new ConfigurationException("zero-shot scores need the model's language-model head, and these weights were loaded without it");
+        if (tokensPerBatch < 1) throw new ConfigurationException($"--max-tokens must be positive (got {tokensPerBatch})");
+        _model = model;
+        _tokensPerBatch = tokensPerBatch;
+    }
+
+    /// <summary>
+    /// One score per mutant, in input order. Wild-type spellings (<c>WT</c>, <c>_wt</c>, empty) score
+    /// 0 under the marginal strategies and the wild type's own sum under the pseudo-likelihoods.
+    /// </summary>
+    /// <param name="wildType">The wild-type sequence the mutants refer to.</param>
+    /// <param name="mutants">Mutant strings such as <c>A24C</c> or <c>A24C:G30W</c> (1-based positions).</param>
+    /// <param name="strategy">The scoring strategy.</param>
+    /// <param name="offset">Subtracted from every position first (predict.py's <c>--offset-idx</c> minus one is 0 here: positions are 1-based).</param>
+    /// <exception cref="InputException">A mutant is malformed, outside the sequence, or its wild-type letter disagrees with the sequence.</exception>
+    public double[] Score(string wildType, IReadOnlyList<string> mutants, ZeroShotStrategy strategy, int offset = 0)
+    {
+        var parsed = mutants.Select(m =>
+        {
+            var subs = Mutations.Parse(m);
+            foreach (var sub in subs)
+            {
+                int site = sub.Position - offset;
+                if (site < 1 || site > wildType.Length)
+                    throw new InputException($"mutant '{m}': position {sub.Position} is outside the wild type (1..{wildType.Length} after offset {offset})");
+                if (wildType[site - 1] != sub.From)
+                    throw new InputException($"mutant '{m}': {sub} needs '{sub.From}' at position {sub.Position} of the wild type, which has '{wildType[site - 1]}'");
+            }
+            return subs;
+        }).ToArray();
+        return strategy switch
+        {
+            ZeroShotStrategy.WtMarginals => Marginals(wildType, parsed, offset, masked: false),
+            ZeroShotStrategy.MaskedMarginals => Marginals(wildType, parsed, offset, masked: true),
+            ZeroShotStrategy.PseudoPpl or ZeroShotStrategy.PseudoLogLikelihood => parsed.Select(subs =>
+                PseudoLikelihood(Mutated(wildType, subs, offset), strategy == ZeroShotStrategy.PseudoPpl)).ToArray(),
+            _ => throw new ArgumentOutOfRangeException(nameof(strategy)),
+        };
+    }
+
+    private double[] Marginals(string wildType, IReadOnlyList<System.Collections.Immutable.ImmutableArray<Substitution>> variants, int offset, bool masked)
+    {
+        var tokens = _model.Tokenizer.Tokenize(wildType);
+        // Token position (1 + 0-based residue index) → log-probabilities over the vocabulary there.
+        var sites = variants.SelectMany(v => v.Select(s => s.Position - offset)).Distinct().Order().ToArray();
+        var logProbs = masked
+            ? MaskedLogProbs(tokens, sites)
+            : UnmaskedLogProbs(tokens, sites);
+        return variants.Select(v =>
+        {
+            double sum = 0;
+            foreach (var s in v)
+            {
+                var row = logProbs[s.Position - offset];
+                // float32 difference, then to double: what predict.py's tensor subtraction and .item() give.
+                sum += row[Token(s.To)] - row[Token(s.From)];
+            }
+            return sum;
+        }).ToArray();
+    }
+
+    private double PseudoLikelihood(string sequence, bool asPredictPy)
+    {
+        var tokens = _model.Tokenizer.Tokenize(sequence);
+        int length = sequence.Length;
+        // predict.py: token positions 1..L−2, letter sequence[i] (the next residue's); textbook: 1..L, letter of residue i−1.
+        var positions = asPredictPy ? Enumerable.Range(1, Math.Max(0, length - 2)).ToArray() : Enumerable.Range(1, length).ToArray();
+        var read = MaskedLogProbs(tokens, positions);
+        double sum = 0;
+        foreach (var p in positions) sum += read[p][asPredictPy ? Token(sequence[p]) : tokens[p]];
+        return sum;
+    }
+
+    private long Token(char residue) => _model.Tokenizer.Tokenize(residue.ToString())[1];
+
+    private Dictionary<int, float[]> UnmaskedLogProbs(long[] tokens, int[] positions)
+    {
+        using var scope = NewDisposeScope();
+        var lp = LogProbs(tokens, [.. tokens]);
+        var result = new Dictionary<int, float[]>();
+        foreach (var p in positions) result[p] = lp[0][p];
+        return result;
+    }
+
+    /// <summary>For each position: a copy of <paramref name="tokens"/> with it masked; its log-probabilities there.</summary>
+    private Dictionary<int, float[]> MaskedLogProbs(long[] tokens, int[] positions)
+    {
+        var result = new Dictionary<int, float[]>();
+        int rowsPerBatch = Math.Max(1, _tokensPerBatch / tokens.Length);
+        for (int start = 0; start < positions.Length; start += rowsPerBatch)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = positions.Skip(start).Take(rowsPerBatch).ToArray();
+            var batch = new long[chunk.Length * tokens.Length];
+            for (int r = 0; r < chunk.Length; r++)
+            {
+                tokens.CopyTo(batch, r * tokens.Length);
+                batch[r * tokens.Length + chunk[r]] = _model.MaskToken;
+            }
+            var lp = LogProbs(tokens, batch);
+            for (int r = 0; r < chunk.Length; r++) result[chunk[r]] = lp[r][chunk[r]];
+        }
+        return result;
+    }
+
+    /// <summary>Log-softmax of the logits of <paramref name="batch"/> (rows of <paramref name="template"/>'s length): [row][position][vocab].</summary>
+    private float[][][] LogProbs(long[] template, long[] batch)
+    {
+        int rows = batch.Length / template.Length;
+        // IProteinModel does not expose a device; every family is a TorchSharp module, whose parameters say where it is.
+        var device = _model is TorchSharp.torch.nn.Module module ? module.parameters().First().device : CPU;
+        var input = tensor(batch, [rows, template.Length], device: device);
+        using var output = _model.Forward(input, [], logits: true);
+        var lp = output.Logits!.log_softmax(-1).to(CPU).contiguous();
+        int vocab = (int)lp.shape[2];
+        var flat = lp.data<float>().ToArray();
+        var result = new float[rows][][];
+        for (int r = 0; r < rows; r++)
+        {
+            result[r] = new float[template.Length][];
+            for (int t = 0; t < template.Length; t++)
+                result[r][t] = flat.AsSpan((r * template.Length + t) * vocab, vocab).ToArray();
+        }
+        return result;
+    }
+
+    private static string Mutated(string wildType, System.Collections.Immutable.ImmutableArray<Substitution> substitutions, int offset)
+    {
+        var letters = wildType.ToCharArray();
+        foreach (var s in substitutions) letters[s.Position - offset - 1] = s.To;
+        return new string(letters);
+    }
+}
