@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return Commands.PropertiesCommand.Create();
         yield return Commands.EmbedCommand.Create();
         yield return Commands.StoreCommand.Create();
+        yield return Commands.ScoreCommand.Create();
         yield return Commands.EvaluateCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();

@@ -20,9 +20,9 @@ public interface IModelFamily
     /// </summary>
     bool Recognises(string path);
 
-    /// <summary>Loads the model at <paramref name="path"/> (float32, CPU, eval mode), checking every tensor.</summary>
+    /// <summary>Loads the model at <paramref name="path"/> (float32, CPU, eval mode), checking every tensor; with <paramref name="withLmHead"/> also its masked-language-model head.</summary>
     /// <exception cref="ModelLoadException">Missing, damaged or mismatched files; the message names the file and tensor.</exception>
-    LoadedModel Load(string path);
+    LoadedModel Load(string path, bool withLmHead = false);
 
     /// <summary>The folder or file holding <paramref name="model"/>'s weights on this machine (caches only, no downloads), or null.</summary>
     /// <param name="model">One of <see cref="Zoo"/>.</param>

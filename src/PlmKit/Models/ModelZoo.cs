@@ -26,12 +26,13 @@ public static class ModelZoo
     /// </summary>
     /// <param name="nameOrPath">Zoo name (<c>esmc_600m</c>), folder (Hugging Face layout or a folder with <c>config.json</c>) or file (<c>.pt</c>, released <c>.pth</c>).</param>
     /// <param name="environment">Environment lookup (tests pass their own); defaults to the process environment.</param>
+    /// <param name="withLmHead">Also load the masked-language-model head (zero-shot scores); embeddings do not need it.</param>
     /// <exception cref="ModelLoadException">Unknown name, files not on this machine, no family recognises the path, or damaged files.</exception>
-    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null)
+    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null, bool withLmHead = false)
     {
         TorchRuntime.EnsureLoaded();
         var path = Resolve(nameOrPath, environment);
-        var loaded = FamilyOf(path).Load(path);
+        var loaded = FamilyOf(path).Load(path, withLmHead);
         return Find(nameOrPath) is { } zoo && !Directory.Exists(nameOrPath) && !File.Exists(nameOrPath) ? loaded with { Name = zoo.Name } : loaded;
     }
 

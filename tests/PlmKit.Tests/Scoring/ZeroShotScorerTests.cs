@@ -100,3 +100,68 @@ public class ZeroShotScorerTests
         Assert.Equal("--strategy 'ppl' is not one of: wt-marginals, masked-marginals, pseudo-ppl, pll", e.Message);
     }
 }
+
+/// <summary><c>plmkit score</c> end to end: the study's CSV layout in, predict.py's numbers out, in input order.</summary>
+public sealed class ScoreCommandTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private string StudyCsv(IEnumerable<string> mutants)
+    {
+        var wt = Golden.Sequences.First(r => r.Id == "IF1_ECOLI").Sequence;
+        var lines = new List<string> { ",ID,mutant,target,sequence" };
+        int i = 0;
+        foreach (var m in mutants)
+        {
+            var letters = wt.ToCharArray();
+            foreach (var s in PlmKit.Data.Mutations.Parse(m)) letters[s.Position - 1] = s.To;
+            lines.Add($"{i},IF1_ECOLI_{m.Replace(':', '_')},{m},{0.1 * i++},{new string(letters)}");
+        }
+        return _tmp.Write("IF1_ECOLI.csv", string.Join('\n', lines) + "\n");
+    }
+
+    [Fact]
+    public void WritesPredictPysScoresInInputOrder()
+    {
+        var reference = File.ReadAllLines(Path.Combine(SharedData.RepoRoot, "tests", "PlmKit.Tests", "Scoring", "Reference", "zero_shot_tiny.csv"))
+            .Skip(1).Select(l => l.Split(',')).Reverse().ToList();
+        var input = StudyCsv(reference.Select(f => f[0]));
+        var outDir = _tmp.Sub("scores");
+        var (code, stdout, err) = CliRunner.Run("score", "--model", Golden.TinyPt, "--input", input, "--strategy", "wt-marginals", "--out", outDir, "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains($"scored {reference.Count} variants (wt-marginals)", stdout);
+        var rows = File.ReadAllLines(Path.Combine(outDir, "scores.csv"));
+        Assert.Equal("id,mutant,score", rows[0]);
+        for (int i = 0; i < reference.Count; i++)
+        {
+            var f = rows[i + 1].Split(',');
+            Assert.Equal(reference[i][0], f[1]);
+            double expected = double.Parse(reference[i][1], CultureInfo.InvariantCulture), actual = double.Parse(f[2], CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(actual - expected) <= 2e-5 * Math.Max(1, Math.Abs(expected)), $"{f[1]}: {actual} vs predict.py {expected}");
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "score.manifest.json")))!;
+        Assert.Equal("wt-marginals", (string?)manifest["config"]!["strategy"]);
+    }
+
+    [Fact]
+    public void AnAssayWithoutMutantsIsOneLineAndNothingIsWritten()
+    {
+        var fasta = _tmp.Write("p.fasta", ">a\nMKTAYIAK\n>b\nMKTAYIAV\n");
+        var outDir = _tmp.Sub("none");
+        var (code, _, err) = CliRunner.Run("score", "--model", Golden.TinyPt, "--input", fasta, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith("plmkit: error: ", err);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any());
+    }
+
+    [Fact]
+    public void AnUnknownStrategyIsOneLine()
+    {
+        var (code, _, err) = CliRunner.Run("score", "--model", Golden.TinyPt, "--input", StudyCsv(["M1A"]), "--strategy", "ppl", "--out", _tmp.Sub("x"));
+        Assert.Equal(2, code);
+        Assert.Equal("plmkit: error: --strategy 'ppl' is not one of: wt-marginals, masked-marginals, pseudo-ppl, pll", err.Trim());
+    }
+}

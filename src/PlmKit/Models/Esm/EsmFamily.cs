@@ -38,7 +38,7 @@ public sealed class EsmFamily : IModelFamily
             : path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
-    public LoadedModel Load(string path) => EsmCheckpoint.Load(path);
+    public LoadedModel Load(string path, bool withLmHead = false) => EsmCheckpoint.Load(path, withLmHead);
 
     /// <inheritdoc/>
     public string? Locate(ZooModel model, Func<string, string?> environment)

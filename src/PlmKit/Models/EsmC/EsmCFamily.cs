@@ -34,7 +34,7 @@ public sealed class EsmCFamily : IModelFamily
     }
 
     /// <inheritdoc/>
-    public LoadedModel Load(string path) => EsmCCheckpoint.Load(path);
+    public LoadedModel Load(string path, bool withLmHead = false) => EsmCCheckpoint.Load(path, withLmHead);
 
     /// <inheritdoc/>
     public string? Locate(ZooModel model, Func<string, string?> environment) =>
