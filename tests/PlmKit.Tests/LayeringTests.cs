@@ -13,7 +13,7 @@ public class LayeringTests
 {
     private static readonly string[] Layers =
     [
-        "PlmKit.Data", "PlmKit.Models", "PlmKit.Embeddings", "PlmKit.Embeddings.Store", "PlmKit.Scoring", "PlmKit.Regression",
+        "PlmKit.Data", "PlmKit.Models", "PlmKit.Embeddings", "PlmKit.Embeddings.Store", "PlmKit.Scoring", "PlmKit.Regression", "PlmKit.FineTuning",
         "PlmKit.Statistics", "PlmKit.Figures", "PlmKit.Experiments",
     ];
 
