@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using PlmKit.Data;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
+using PlmKit.Statistics;
 
 namespace PlmKit.Cli.Commands;
 
@@ -59,20 +60,14 @@ internal static class RunCommand
             string? contrasts = null, reference = null;
             if (config.Statistics is { } stats)
             {
-                // The statistics are exactly `plmkit stats` on the results table: run that command, so the
-                // two can never disagree.
-                var root = new RootCommand();
-                foreach (var c in CommandCatalog.All())
-                    root.Subcommands.Add(c);
-                string prefix = Path.Combine(config.Out, "stats");
-                string[] statsArgs = ["stats", "--input", report.ResultsPath, "--response", stats.Response, "--effect", stats.Effect,
-                    .. stats.RandomOrDefault.SelectMany(r => new[] { "--random", r }),
-                    .. (stats.Reference is { } level ? new[] { "--reference", level } : []), "--out", prefix];
-                int code = Cli.Invoke(root, statsArgs, output, error);
-                if (code != 0)
-                    return code;
-                contrasts = prefix + "_contrasts.csv";
-                reference = JsonNode.Parse(File.ReadAllText(prefix + "_manifest.json"))?["reference"]?.GetValue<string>();
+                // The same analysis and writer as `plmkit stats --input results.csv --out <out>`, so the two never disagree.
+                var analysis = StudyAnalysis.Run(TidyTable.Read(report.ResultsPath),
+                    StudyAnalysisSettings.Of(stats.Response, stats.Effect, stats.RandomOrDefault, stats.Reference));
+                var files = analysis.Write(config.Out, StatsCommand.Prefix, "stats", runner.CommandLine);
+                StatsCommand.Report(output, analysis);
+                output.WriteLine($"wrote {string.Join(", ", files)}");
+                contrasts = files.Single(f => f.EndsWith("_contrasts.csv", StringComparison.Ordinal));
+                reference = analysis.Reference;
             }
             if (kinds.Count == 0)
                 return 0;

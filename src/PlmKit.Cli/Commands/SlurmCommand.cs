@@ -57,12 +57,7 @@ internal static class SlurmCommand
                 Time = parse.GetValue(time),
                 Setup = parse.GetValue(setup) ?? [],
             };
-            job.Validate();
-            Directory.CreateDirectory(Path.Combine(scriptDir, "logs"));
-            Directory.CreateDirectory(Path.Combine(scriptDir, "status"));
-            string arrayPath = Path.Combine(scriptDir, SlurmJob.ArrayScript), mergePath = Path.Combine(scriptDir, SlurmJob.MergeScript);
-            File.WriteAllText(arrayPath, job.ArrayScriptText());
-            File.WriteAllText(mergePath, job.MergeScriptText());
+            var (arrayPath, mergePath) = job.WriteScripts();
             output.WriteLine($"wrote {arrayPath} (tasks {SlurmJob.ArraySpec(tasks)} of {n})");
             output.WriteLine($"wrote {mergePath}");
             if (!parse.GetValue(submit))

@@ -136,7 +136,7 @@ public static class RunFigures
                 files.Add(new FigureFile(Folder + "/" + Path.GetFileName(path), FileHash.Sha256(path)));
         }
         var stamp = new Stamp(inputs, files);
-        File.WriteAllText(Path.Combine(folder, StampFile), JsonSerializer.Serialize(stamp, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, StampFile), JsonSerializer.Serialize(stamp, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return new RunFiguresReport(files, false, note);
     }
 

@@ -110,6 +110,24 @@ public sealed record SlurmJob(
         return s.ToString();
     }
 
+    /// <summary>
+    /// Checks the request, then writes <see cref="ArrayScript"/> and <see cref="MergeScript"/> into
+    /// <see cref="ScriptDirectory"/> atomically (a resubmission never leaves half a script that
+    /// sbatch would run), with the <c>logs/</c> and <c>status/</c> folders they use.
+    /// </summary>
+    /// <returns>The paths of the array script and the merge script.</returns>
+    /// <exception cref="ConfigurationException">The request is invalid (see <see cref="Validate"/>).</exception>
+    public (string ArrayPath, string MergePath) WriteScripts()
+    {
+        string array = ArrayScriptText(), merge = MergeScriptText();
+        Directory.CreateDirectory(Path.Combine(ScriptDirectory, "logs"));
+        Directory.CreateDirectory(Path.Combine(ScriptDirectory, "status"));
+        string arrayPath = Path.Combine(ScriptDirectory, ArrayScript), mergePath = Path.Combine(ScriptDirectory, MergeScript);
+        AtomicFile.WriteAllText(arrayPath, array);
+        AtomicFile.WriteAllText(mergePath, merge);
+        return (arrayPath, mergePath);
+    }
+
     /// <summary>Shards whose task has not left a success marker (the ones to resubmit).</summary>
     public IReadOnlyList<int> FailedTasks() =>
         Enumerable.Range(0, Shards).Where(i => !File.Exists(StatusFile(i))).ToList();

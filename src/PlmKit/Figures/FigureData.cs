@@ -32,12 +32,20 @@ public sealed record CompressionData(IReadOnlyList<ContrastInterval> Contrasts, 
     /// <exception cref="InputException">Missing columns or bad values.</exception>
     public static (CompressionData Data, MixedModelFit Fit, ContrastTable Contrasts) FromResults(TidyTable results, string reference = "mean")
     {
-        var formula = MixedModelFormula.OneFactor("R2_score_test", "Compression_method", reference, "Dataset", "Fold");
-        var fit = LinearMixedModel.Fit(results, formula);
-        var table = MultipleComparisons.Dunnett(fit, "Compression_method");
-        var data = From(table.Contrasts.Select(c => new ContrastInterval(c.Name, c.Estimate, c.ConfLow, c.ConfHigh)), reference);
-        return (data, fit, table);
+        var analysis = StudyAnalysis.Run(results, StudySettings(reference));
+        return (Of(analysis), analysis.Fit, analysis.Contrasts);
     }
+
+    /// <summary>
+    /// The study's Figure 2 analysis as <see cref="StudyAnalysis"/> settings:
+    /// <c>R2_score_test ~ Compression_method + (1|Dataset) + (1|Fold)</c>, REML, Dunnett, single-step.
+    /// </summary>
+    public static StudyAnalysisSettings StudySettings(string reference = "mean") =>
+        StudyAnalysisSettings.Of("R2_score_test", "Compression_method", ["Dataset", "Fold"], reference);
+
+    /// <summary>The figure's numbers from an analysis of the compression methods (its contrasts against its reference).</summary>
+    public static CompressionData Of(StudyAnalysisResult analysis) =>
+        From(analysis.Contrasts.Contrasts.Select(c => new ContrastInterval(c.Name, c.Estimate, c.ConfLow, c.ConfHigh)), analysis.Reference);
 
     /// <summary>
     /// Reads a contrasts table with columns <c>contrast</c>, <c>estimate</c>, <c>conf_low</c>,

@@ -34,7 +34,7 @@ public static class FigureExport
         foreach (var table in figure.Tables)
         {
             string path = Path.Combine(directory, prefix + table.Name + ".csv");
-            AtomicFile.Write(path, tmp => File.WriteAllText(tmp, table.Csv, new UTF8Encoding(false)));
+            AtomicFile.WriteAllText(path, table.Csv);
             written.Add(path);
         }
         string html = Path.Combine(directory, prefix + figure.Name + ".html");

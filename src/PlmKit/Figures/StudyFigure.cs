@@ -112,5 +112,5 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
             data.Points.Select(p => new object[] { p.Dataset, p.Model.Family, p.Model.Size, p.SampleSize, p.MeanR2, p.StdR2, p.Folds }))),
     ]);
 
-    private static string Csv(string[] header, IEnumerable<object[]> rows) => TidyCsv.Format(header, rows);
+    private static string Csv(string[] header, IEnumerable<object[]> rows) => CsvFile.Format(header, rows);
 }

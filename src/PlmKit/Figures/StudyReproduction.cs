@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using PlmKit.Data;
 using PlmKit.Statistics;
 
@@ -42,66 +40,53 @@ public static class StudyReproduction
     public static ReproductionResult Run(ReproductionOptions options, TextWriter? log = null)
     {
         if (!(options.Margin > 0)) throw new ConfigurationException("the equivalence margin must be a positive number");
-        // Check tools and inputs before writing anything.
+        // Check tools and inputs, and compute every analysis and figure, before writing anything:
+        // a failure leaves no half-written folder.
         string plotlyJs = PlotlyJs.Read();
         if (options.Png) FigureExport.LocateChromium();
         var paths = Inputs.ToDictionary(n => n, options.Catalog.Resolve);
 
-        string root = Path.GetFullPath(options.OutputDirectory);
-        string tables = Path.Combine(root, "tables"), figures = Path.Combine(root, "figures");
-        Directory.CreateDirectory(tables);
-        Directory.CreateDirectory(figures);
-        var files = new List<string>();
+        var analyses = new List<(string Prefix, StudyAnalysisResult Result)>();
+        var figureList = new List<(StudyFigure Figure, string Prefix)>();
         var findings = new List<string>();
         var steps = new List<object>();
-        void Table(string name, string[] header, IEnumerable<object[]> rows)
-        {
-            File.WriteAllText(Path.Combine(tables, name), TidyCsv.Format(header, rows), new UTF8Encoding(false));
-            files.Add(Path.Combine("tables", name));
-        }
-        void Figure(StudyFigure figure, string prefix = "")
-        {
-            foreach (var f in FigureExport.WriteAll(figure, figures, options.Png, plotlyJs, prefix))
-                files.Add(Path.GetRelativePath(root, f));
-        }
         var clock = Stopwatch.StartNew();
 
         // Figure 2: compression methods against mean (ESM-2 150M, DMS assays).
-        var summary = TidyTable.Read(paths["summary_DMS_esm2_150M_all_methods"]);
-        var (compression, compressionFit, compressionContrasts) = CompressionData.FromResults(summary);
-        WriteFit(Table, "dms_compression", compressionFit, compressionContrasts);
-        Figure(StudyFigure.Of(compression));
+        var compressionAnalysis = StudyAnalysis.Run(TidyTable.Read(paths["summary_DMS_esm2_150M_all_methods"]), CompressionData.StudySettings());
+        var compression = CompressionData.Of(compressionAnalysis);
+        analyses.Add(("dms_compression", compressionAnalysis));
+        figureList.Add((StudyFigure.Of(compression), ""));
         var bestMethod = compression.Contrasts.All(c => c.ConfHigh < 0) ? compression.Reference : compression.Contrasts[0].Contrast;
         findings.Add($"Figure 2: best compression {bestMethod}; every other method's simultaneous 95% interval lies below 0: {compression.Contrasts.All(c => c.ConfHigh < 0)}");
-        steps.Add(new { step = "compression", input = "summary_DMS_esm2_150M_all_methods", formula = compressionFit.Formula.ToString(), singular = compressionFit.IsSingular, seconds = Lap(clock) });
+        steps.Add(new { step = "compression", input = "summary_DMS_esm2_150M_all_methods", formula = compressionAnalysis.Fit.Formula.ToString(),
+            singular = compressionAnalysis.Fit.IsSingular, seconds = Lap(clock) });
         log?.WriteLine(findings[^1]);
 
         // Figure 3: R² against model size; contrasts against the largest model; equivalence.
         var multi = TidyTable.Read(paths["DMS_all_multi_model_metadata"]);
         var folds = StudyTables.FoldScores(multi);
         var sizeData = ModelSizeData.Compute(folds);
-        Figure(StudyFigure.Of(sizeData));
+        figureList.Add((StudyFigure.Of(sizeData), ""));
         var largest = sizeData.Medians.MaxBy(m => m.Model.Parameters)!.Model;
-        string factor = "Model:ModelSize";
-        var modelFormula = new MixedModelFormula("R2_score_test", [new FactorEffect(["Model", "ModelSize"], Level(largest))], [],
-            [new RandomIntercept("Dataset"), new RandomIntercept("Fold")]);
-        var modelFit = LinearMixedModel.Fit(multi, modelFormula);
-        var modelContrasts = MultipleComparisons.Dunnett(modelFit, factor);
-        WriteFit(Table, "dms_models", modelFit, modelContrasts);
+        // The models ordered by size come from the model names (ModelId), not from a column, so
+        // the order is given to the equivalence test directly rather than as an order-by column.
+        var modelSettings = new StudyAnalysisSettings("R2_score_test", new FactorEffect(["Model", "ModelSize"], Level(largest)),
+            [new RandomIntercept("Dataset"), new RandomIntercept("Fold")], Margin: options.Margin);
         var smallestFirst = sizeData.Medians.OrderBy(m => m.Model.Parameters).ThenBy(m => m.Model).Select(m => Level(m.Model)).ToList();
-        var equivalence = Equivalence.SmallestWithinMargin(modelFit, factor, smallestFirst, options.Margin);
-        Table("dms_models_equivalence.csv", ["contrast", "estimate", "std_error", "margin", "p_tost", "conf_low_90", "conf_high_90", "equivalent"],
-            equivalence.Tests.Select(t => new object[] { t.Name, t.Estimate, t.StdError, t.Margin, t.PValue, t.ConfLow, t.ConfHigh, t.Equivalent }));
+        var modelAnalysis = StudyAnalysis.Run(multi, modelSettings, smallestFirst);
+        analyses.Add(("dms_models", modelAnalysis));
+        var equivalence = modelAnalysis.Equivalence!;
         var bestMedian = sizeData.Medians.MaxBy(m => m.MedianR2)!;
         findings.Add($"Figure 3: highest median R² {bestMedian.Model.Label} ({bestMedian.MedianR2:0.000}); mixed model best {equivalence.Best}; " +
                      $"smallest model within {options.Margin.ToString(CultureInfo.InvariantCulture)} R² of it (TOST): {equivalence.Smallest}");
-        steps.Add(new { step = "model-size", input = "DMS_all_multi_model_metadata", formula = modelFit.Formula.ToString(), reference = Level(largest),
+        steps.Add(new { step = "model-size", input = "DMS_all_multi_model_metadata", formula = modelAnalysis.Fit.Formula.ToString(), reference = Level(largest),
             best = equivalence.Best, margin = options.Margin, smallest_within_margin = equivalence.Smallest, seconds = Lap(clock) });
         log?.WriteLine(findings[^1]);
 
         // R² against dataset size and protein length.
         var bySize = DatasetSizeData.Compute(folds, StudyTables.Datasets(multi));
-        Figure(StudyFigure.Of(bySize));
+        figureList.Add((StudyFigure.Of(bySize), ""));
         findings.Add(string.Create(CultureInfo.InvariantCulture,
             $"Dataset size: R² = {bySize.SizeFit.Intercept:0.000} + {bySize.SizeFit.Slope:0.000}·log10(n), fit R² {bySize.SizeFit.RSquared:0.000}; " +
             $"protein length: slope {bySize.LengthFit.Slope:0.000} per tenfold, fit R² {bySize.LengthFit.RSquared:0.000}"));
@@ -110,44 +95,53 @@ public static class StudyReproduction
 
         // Learning curves.
         var curves = LearningCurveData.Compute(StudyTables.SamplingScores(TidyTable.Read(paths["lassoCV_sampling_all_models_and_datasets"])));
-        Figure(StudyFigure.Of(curves));
+        figureList.Add((StudyFigure.Of(curves), ""));
         findings.Add($"Learning curves: {curves.Datasets.Count} datasets, {curves.Points.Select(p => p.Model).Distinct().Count()} models");
         steps.Add(new { step = "learning-curve", input = "lassoCV_sampling_all_models_and_datasets", seconds = Lap(clock) });
         log?.WriteLine(findings[^1]);
 
         // The same two analyses on the PISCES property targets (12 targets computed from sequence and
         // structure; each target plays the part of a dataset).
-        var piscesSummary = TidyTable.Read(paths["summary_PISCES_esm2_150M_all_methods"]);
-        var (piscesCompression, piscesFit, piscesContrasts) = CompressionData.FromResults(piscesSummary);
-        WriteFit(Table, "pisces_compression", piscesFit, piscesContrasts);
-        Figure(new StudyFigure(FigureKind.Compression,
+        var piscesAnalysis = StudyAnalysis.Run(TidyTable.Read(paths["summary_PISCES_esm2_150M_all_methods"]), CompressionData.StudySettings());
+        var piscesCompression = CompressionData.Of(piscesAnalysis);
+        analyses.Add(("pisces_compression", piscesAnalysis));
+        figureList.Add((new StudyFigure(FigureKind.Compression,
             StudyFigures.Compression(piscesCompression, "PISCES property targets: compression methods against mean pooling"),
-            StudyFigure.Of(piscesCompression).Tables), "pisces_");
+            StudyFigure.Of(piscesCompression).Tables), "pisces_"));
         var piscesSizes = ModelSizeData.Compute(StudyTables.FoldScores(TidyTable.Read(paths["PISCES_all_multi_model"])));
-        Figure(new StudyFigure(FigureKind.ModelSize,
+        figureList.Add((new StudyFigure(FigureKind.ModelSize,
             StudyFigures.ModelSize(piscesSizes, "PISCES property targets: R² against model size"),
-            StudyFigure.Of(piscesSizes).Tables), "pisces_");
+            StudyFigure.Of(piscesSizes).Tables), "pisces_"));
         var piscesBest = piscesSizes.Medians.MaxBy(m => m.MedianR2)!;
         findings.Add($"PISCES: best compression {(piscesCompression.Contrasts.All(c => c.ConfHigh < 0) ? piscesCompression.Reference : piscesCompression.Contrasts[0].Contrast)}; " +
                      $"highest median R² {piscesBest.Model.Label} ({piscesBest.MedianR2:0.000})");
         steps.Add(new { step = "pisces", inputs = new[] { "summary_PISCES_esm2_150M_all_methods", "PISCES_all_multi_model" },
-            formula = piscesFit.Formula.ToString(), singular = piscesFit.IsSingular, seconds = Lap(clock) });
+            formula = piscesAnalysis.Fit.Formula.ToString(), singular = piscesAnalysis.Fit.IsSingular, seconds = Lap(clock) });
         log?.WriteLine(findings[^1]);
 
-        string manifest = Path.Combine(root, "manifest.json");
-        File.WriteAllText(manifest, JsonSerializer.Serialize(new
+        // Everything is checked and computed: write the tables, the figures, and the manifest last.
+        string root = Path.GetFullPath(options.OutputDirectory);
+        string tables = Path.Combine(root, "tables"), figures = Path.Combine(root, "figures");
+        var manifest = new Manifest("reproduce")
+            .Config("margin", options.Margin)
+            .Config("png", options.Png)
+            .Set("study", "Vieira, Handojo, Wilke: Medium-sized protein language models perform well at transfer learning on realistic datasets")
+            .Set("input_urls", paths.ToDictionary(p => p.Key, p => options.Catalog.Get(p.Key).Url));
+        foreach (var path in paths.Values) manifest.Input(path);
+        var files = new List<string>();
+        foreach (var (prefix, analysis) in analyses)
         {
-            tool = "plmkit reproduce",
-            version = PlmKitVersion.Current,
-            created_utc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            study = "Vieira, Handojo, Wilke: Medium-sized protein language models perform well at transfer learning on realistic datasets",
-            inputs = paths.Select(p => new { name = p.Key, path = p.Value, sha256 = FileHash.Sha256(p.Value), url = options.Catalog.Get(p.Key).Url }),
-            steps,
-            findings,
-            outputs = files.Select(f => new { file = f, sha256 = FileHash.Sha256(Path.Combine(root, f)), bytes = new FileInfo(Path.Combine(root, f)).Length }),
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        files.Add("manifest.json");
-        return new ReproductionResult(files, findings);
+            files.AddRange(analysis.WriteTables(tables, prefix));
+            analysis.Describe(manifest, prefix);
+        }
+        foreach (var (figure, prefix) in figureList)
+            files.AddRange(FigureExport.WriteAll(figure, figures, options.Png, plotlyJs, prefix));
+        foreach (var f in files) manifest.Output(f);
+        manifest.Set("steps", steps).Set("findings", findings);
+        string manifestPath = Path.Combine(root, "manifest.json");
+        manifest.Write(manifestPath);
+        files.Add(manifestPath);
+        return new ReproductionResult([.. files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))], findings);
     }
 
     /// <summary>The mixed model's level name of a model: <c>family:size</c> as the tables write them.</summary>
@@ -158,16 +152,5 @@ public static class StudyReproduction
         double s = clock.Elapsed.TotalSeconds;
         clock.Restart();
         return Math.Round(s, 3);
-    }
-
-    /// <summary>Fixed effects, variance components and contrasts with the columns of the lme4 reference files.</summary>
-    private static void WriteFit(Action<string, string[], IEnumerable<object[]>> table, string prefix, MixedModelFit fit, ContrastTable contrasts)
-    {
-        table(prefix + "_fixed.csv", ["term", "estimate", "std_error", "statistic"],
-            fit.FixedEffects.Select(e => new object[] { e.Label, e.Estimate, e.StdError, e.TValue }));
-        table(prefix + "_varcomp.csv", ["grp", "vcov", "sdcor"],
-            fit.VarianceComponents.Select(c => new object[] { c.Group, c.Variance, c.StdDev }));
-        table(prefix + "_glht.csv", ["contrast", "estimate", "std_error", "z", "p_adj_single_step", "conf_low", "conf_high"],
-            contrasts.Contrasts.Select(c => new object[] { c.Name, c.Estimate, c.StdError, c.Z, c.PValue, c.ConfLow, c.ConfHigh }));
     }
 }

@@ -37,9 +37,22 @@ public class RunFiguresTests
             ",\n \"figures\": { \"kinds\": [ \"compression\" ], \"png\": false }");
         var (code, _, err) = CliRunner.Run("run", exp, "--jobs", "2");
         Assert.True(code == 0, err);
-        Assert.Equal("mean", JsonNode.Parse(File.ReadAllText(tmp.Sub("out/stats_manifest.json")))!["reference"]!.GetValue<string>());
+        Assert.Equal("mean", JsonNode.Parse(File.ReadAllText(tmp.Sub("out/stats.manifest.json")))!["reference"]!.GetValue<string>());
         Assert.Equal(["bos"], TidyTable.Read(tmp.Sub("out/stats_contrasts.csv")).Strings("contrast"));
         Assert.Contains("against mean pooling", File.ReadAllText(tmp.Sub("out/figures/compression.html")));
+
+        // The run's statistics are exactly plmkit stats on the same table: same files, same bytes.
+        (code, _, err) = CliRunner.Run("stats", "--input", tmp.Sub("out/results.csv"), "--effect", "Compression_method", "--random", "Fold",
+            "--reference", "mean", "--out", tmp.Sub("stats"));
+        Assert.True(code == 0, err);
+        foreach (var table in new[] { "stats_fixed.csv", "stats_varcomp.csv", "stats_contrasts.csv" })
+            Assert.Equal(File.ReadAllText(tmp.Sub("stats/" + table)), File.ReadAllText(tmp.Sub("out/" + table)));
+        // Both manifests list the same tables with the same hashes.
+        static IEnumerable<string?> Outputs(string path) => JsonNode.Parse(File.ReadAllText(path))!["outputs"]!.AsArray()
+            .Select(o => o!["path"]!.GetValue<string>() + " " + o["sha256"]!.GetValue<string>());
+        Assert.Equal(Outputs(tmp.Sub("stats/stats.manifest.json")), Outputs(tmp.Sub("out/stats.manifest.json")));
+        // Atomic writes (figures, their stamp, the statistics) leave no temporary files behind.
+        Assert.Empty(Directory.GetFiles(tmp.Sub("out"), "*.tmp*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -65,7 +78,7 @@ public class RunFiguresTests
         Assert.Single(expected);
         Assert.Equal(expected, actual);
         // The baseline named in the figure is the statistics' reference level.
-        string reference = JsonNode.Parse(File.ReadAllText(tmp.Sub("out/stats_manifest.json")))!["reference"]!.GetValue<string>();
+        string reference = JsonNode.Parse(File.ReadAllText(tmp.Sub("out/stats.manifest.json")))!["reference"]!.GetValue<string>();
         Assert.Contains($"against {reference} pooling", File.ReadAllText(Path.Combine(figures, "compression.html")));
 
         // The manifest lists every figure file with its SHA-256.

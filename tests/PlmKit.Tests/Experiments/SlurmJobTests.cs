@@ -65,4 +65,21 @@ public class SlurmJobTests
     [Fact]
     public void Quote_leaves_plain_words_and_single_quotes_the_rest() =>
         Assert.Equal(["plain/path-1.csv", "'two words'", "'it'\\''s'", "''"], new[] { "plain/path-1.csv", "two words", "it's", "" }.Select(SlurmJob.Quote));
+
+    [Fact]
+    public void WriteScripts_writes_both_scripts_whole_and_only_after_the_checks()
+    {
+        using var tmp = new TempDir();
+        string dir = tmp.Sub("slurm");
+        var (array, merge) = (Job(Embed) with { ScriptDirectory = dir }).WriteScripts();
+        Assert.Equal(Job(Embed).ArrayScriptText().Replace("/scratch/run/slurm", dir), File.ReadAllText(array));
+        Assert.Equal(Path.Combine(dir, SlurmJob.MergeScript), merge);
+        Assert.True(Directory.Exists(Path.Combine(dir, "logs")) && Directory.Exists(Path.Combine(dir, "status")));
+        Assert.Equal([SlurmJob.ArrayScript, SlurmJob.MergeScript], Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // An invalid job writes nothing, not even the folders.
+        string bad = tmp.Sub("bad");
+        Assert.Throws<ConfigurationException>(() => (Job("embed", "--out", "o") with { ScriptDirectory = bad }).WriteScripts());
+        Assert.False(Directory.Exists(bad));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using PlmKit.Data;
+using PlmKit.Statistics;
 
 namespace PlmKit.Tests.Figures;
 
@@ -17,15 +18,16 @@ public class ReproduceCommandTests
         Assert.Contains("best compression mean", stdout);
 
         // The compression fit and contrasts match R's lme4 + multcomp (issue 4's tolerances).
-        foreach (var (file, key, columns, tol) in new[]
+        // Our tables are named as plmkit stats names them (_contrasts); the lme4 reference files say _glht.
+        foreach (var (file, theirs, key, columns, tol) in new[]
         {
-            ("dms_compression_fixed.csv", "term", new[] { "estimate", "std_error" }, 1e-4),
-            ("dms_compression_glht.csv", "contrast", new[] { "estimate", "conf_low", "conf_high" }, 1e-3),
-            ("dms_compression_varcomp.csv", "grp", new[] { "vcov" }, 1e-4),
+            ("dms_compression_fixed.csv", "dms_compression_fixed.csv", "term", new[] { "estimate", "std_error" }, 1e-4),
+            ("dms_compression_contrasts.csv", "dms_compression_glht.csv", "contrast", new[] { "estimate", "conf_low", "conf_high" }, 1e-3),
+            ("dms_compression_varcomp.csv", "dms_compression_varcomp.csv", "grp", new[] { "vcov" }, 1e-4),
         })
         {
             var ours = TidyTable.Read(Path.Combine(dir, "tables", file));
-            var reference = TidyTable.Read(Path.Combine(SharedData.Swat, "reference", file));
+            var reference = TidyTable.Read(Path.Combine(SharedData.Swat, "reference", theirs));
             Assert.Equal(reference.RowCount, ours.RowCount);
             foreach (var column in columns)
             {
@@ -36,12 +38,22 @@ public class ReproduceCommandTests
         }
 
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json")));
-        var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("file").GetString()!).ToList();
+        // The one manifest schema: outputs are paths relative to the folder with their SHA-256.
+        Assert.Equal(Manifest.Schema, manifest.RootElement.GetProperty("schema").GetString());
+        var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("path").GetString()!).ToList();
         foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
-                     "tables/dms_models_glht.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
-                     "tables/pisces_compression_glht.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
+                     "tables/dms_models_contrasts.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
+                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
             Assert.Contains(f, outputs);
         Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
+        Assert.All(manifest.RootElement.GetProperty("outputs").EnumerateArray(),
+            o => Assert.Equal(FileHash.Sha256(Path.Combine(dir, o.GetProperty("path").GetString()!)), o.GetProperty("sha256").GetString()));
+        // Every table of an analysis carries StudyAnalysis's names, exactly as plmkit stats writes them; nothing else is in tables/.
+        Assert.Equal(new[] { "dms_compression", "dms_models", "pisces_compression" }
+                .SelectMany(a => StudyAnalysisResult.TableSuffixes.Where(s => a == "dms_models" || s != "_equivalence.csv").Select(s => a + s))
+                .Order(StringComparer.Ordinal),
+            Directory.GetFiles(Path.Combine(dir, "tables")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal("mean", manifest.RootElement.GetProperty("dms_compression").GetProperty("reference").GetString());
         var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
         Assert.Equal(5, inputs.Count);
         Assert.All(inputs, i => Assert.Equal(FileHash.Sha256(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));

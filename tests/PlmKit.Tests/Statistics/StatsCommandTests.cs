@@ -12,10 +12,11 @@ public sealed class StatsCommandTests : IDisposable
     [Fact]
     public void StudyModelWritesFilesWithTheReferenceColumnsAndValues()
     {
-        string prefix = _tmp.Sub("dms");
+        string folder = _tmp.Sub("dms");
+        string prefix = Path.Combine(folder, "stats");
         var (code, output, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
             "--response", "R2_score_test", "--effect", "Compression_method", "--reference", "mean",
-            "--random", "Dataset", "--random", "Fold", "--out", prefix);
+            "--random", "Dataset", "--random", "Fold", "--out", folder);
         Assert.True(code == 0, err);
         Assert.Contains("singular = True", output);
 
@@ -39,18 +40,26 @@ public sealed class StatsCommandTests : IDisposable
                     Assert.True(Math.Abs(a[i] - b[i]) <= Math.Max(1e-3, 1e-4 * Math.Abs(a[i])), $"{ours} {column} row {i}: {b[i]} vs {a[i]}");
             }
         }
-        Assert.True(File.Exists(prefix + "_manifest.json"));
-        // Same quoting as R's write.csv, so `diff` shows only numeric differences.
-        Assert.StartsWith("\"term\",\"estimate\"", File.ReadAllLines(prefix + "_fixed.csv")[0]);
+        // The one manifest schema, listing the tables with their hashes and the reference level.
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(prefix + ".manifest.json"))!;
+        Assert.Equal(Manifest.Schema, manifest["schema"]!.GetValue<string>());
+        Assert.Equal("mean", manifest["reference"]!.GetValue<string>());
+        Assert.Equal(["stats_fixed.csv", "stats_varcomp.csv", "stats_contrasts.csv"],
+            manifest["outputs"]!.AsArray().Select(o => o!["path"]!.GetValue<string>()));
+        // The core CSV writer (RFC 4180: quoted only when needed), nothing else left in the folder.
+        Assert.Equal("term,estimate,std_error,statistic", File.ReadAllLines(prefix + "_fixed.csv")[0]);
+        Assert.Equal(["stats.manifest.json", "stats_contrasts.csv", "stats_fixed.csv", "stats_varcomp.csv"],
+            Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void MarginWithOrderByReportsTheSmallestModelWithinIt()
     {
-        string prefix = _tmp.Sub("models");
+        string folder = _tmp.Sub("models");
+        string prefix = Path.Combine(folder, "stats");
         var (code, output, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("PISCES_all_multi_model.csv"),
             "--effect", "Model:ModelSize", "--random", "Dataset", "--random", "Fold", "--ml", "--pairs",
-            "--margin", "0.02", "--order-by", "parameters", "--out", prefix);
+            "--margin", "0.02", "--order-by", "parameters", "--out", folder);
         Assert.True(code == 0, err);
         Assert.Contains("smallest level within ±0.02 of the best", output);
         var eq = TidyTable.Read(prefix + "_equivalence.csv");
@@ -64,9 +73,10 @@ public sealed class StatsCommandTests : IDisposable
     [InlineData("none", "p_unadjusted")]
     public void NestedRandomEffectsAndOtherAdjustmentsMatchTheirReference(string adjust, string column)
     {
-        string prefix = _tmp.Sub("nested");
+        string folder = _tmp.Sub("nested");
+        string prefix = Path.Combine(folder, "stats");
         var (code, _, err) = CliRunner.Run("stats", "--input", ReferenceFiles.Result("summary_DMS_esm2_150M_all_methods.csv"),
-            "--effect", "Compression_method", "--reference", "mean", "--random", "Dataset/Fold", "--adjust", adjust, "--out", prefix);
+            "--effect", "Compression_method", "--reference", "mean", "--random", "Dataset/Fold", "--adjust", adjust, "--out", folder);
         Assert.True(code == 0, err);
         var vc = TidyTable.Read(prefix + "_varcomp.csv");
         Assert.Equal(["Dataset:Fold", "Dataset", "Residual"], vc.Strings("grp"));
@@ -107,7 +117,11 @@ public sealed class StatsCommandTests : IDisposable
         { Good.Replace("0.25", "NaN"), [], ":7: column 'y' has NaN" },
         { Good, ["--random", "Nope"], "no column 'Nope'" },
         { Good, ["--ml", "--reml"], "--reml and --ml exclude each other" },
-        { Good, ["--adjust", "tukey"], "--adjust must be" },
+        { Good, ["--adjust", "tukey"], "adjust must be single-step, holm, bonferroni or none, not 'tukey'" },
+        { Good, ["--order-by", "y"], "--order-by needs --margin" },
+        { Good, ["--margin", "0.1", "--order-by", "size"], "no column 'size'" },
+        { Good.Replace("Dataset,Fold,method,y", "Dataset,Fold,method,y,size").Replace("\n", ",1\n").Replace("Dataset,Fold,method,y,size,1", "Dataset,Fold,method,y,size")
+              .Replace("c,2,m2,0.25,1", "c,2,m2,0.25,2"), ["--margin", "0.1", "--order-by", "size"], ":7: level 'm2' has size 2 here but 1 on line 3; --order-by needs one value per level" },
         { Good, ["--margin", "-1"], "--margin must be a positive number" },
         { "Dataset,Fold,method,y\na,1,\"m1,0.1\n", [], "not closed" },
     };
@@ -117,11 +131,14 @@ public sealed class StatsCommandTests : IDisposable
     public void BadInputExitsWithCodeTwoAndOneLine(string csv, string[] extra, string problem)
     {
         string path = Csv("bad.csv", csv);
-        var args = new List<string> { "stats", "--input", path, "--effect", "method", "--random", "Dataset", "--out", _tmp.Sub("o") };
+        string output = _tmp.Sub("o");
+        var args = new List<string> { "stats", "--input", path, "--effect", "method", "--random", "Dataset", "--out", output };
         if (!extra.Contains("--response")) args.AddRange(["--response", "y"]);
         args.AddRange(extra);
         var (code, _, err) = CliRunner.Run([.. args]);
         Assert.Equal(2, code);
+        // Every check runs before anything is written: no table, no manifest, not even the folder.
+        Assert.False(Directory.Exists(output), string.Join(", ", Directory.Exists(output) ? Directory.GetFiles(output) : []));
         var lines = err.TrimEnd().Split('\n');
         Assert.Single(lines);
         Assert.StartsWith("plmkit: error: ", lines[0]);
