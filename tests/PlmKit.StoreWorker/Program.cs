@@ -1,5 +1,6 @@
 using PlmKit;
 using System.Globalization;
+using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 using PlmKit.StoreWorker;
@@ -25,6 +26,6 @@ if (!options.TryGetValue("--store", out var storeDir) || args.Length % 2 != 0)
 var items = SyntheticSource.Sequences(GetInt("--count", 100), GetInt("--seed", 1));
 var source = new SyntheticSource(delay: TimeSpan.FromMilliseconds(GetInt("--delay-ms", 0)), logPath: options.GetValueOrDefault("--log"));
 using var store = EmbeddingStore.Open(storeDir);
-var report = new StoredEmbedder(store, source).Run(items, [0, 1], ["mean", "bos"], Shard.Parse(Get("--shard", "0/1")), GetInt("--batch", 8));
+var report = new StoredEmbedder(store, source).Run(items, [0, 1], Poolings.ParseList("mean,bos"), Shard.Parse(Get("--shard", "0/1")), GetInt("--batch", 8));
 Console.WriteLine($"sequences={report.Sequences} reused={report.Reused} computed={report.Computed} added={report.VectorsAdded}");
 return 0;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
 
 namespace PlmKit.StoreWorker;
@@ -36,14 +37,14 @@ public sealed class SyntheticSource(int dimension = 8, string model = "synthetic
     public int Embedded => Volatile.Read(ref _embedded);
 
     /// <inheritdoc/>
-    public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools)
+    public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools)
     {
         if (delay > TimeSpan.Zero)
             Thread.Sleep(delay);
         Interlocked.Add(ref _embedded, sequences.Count);
         if (logPath is not null)
             File.AppendAllLines(logPath, sequences.Select(SequenceHash.Of));
-        return sequences.Select(s => layers.SelectMany(l => pools.Select(p => Vector(s, l, p, dimension))).ToArray()).ToList();
+        return sequences.Select(s => layers.SelectMany(l => pools.Select(p => Vector(s, l, p.Name, dimension))).ToArray()).ToList();
     }
 
     /// <summary>The vector of one (sequence, layer, pool).</summary>

@@ -52,7 +52,7 @@ public sealed class Embedder
     /// <summary>Prepares the model (device, dtype, threads) and the pooling methods.</summary>
     /// <param name="model">Loaded model; it is moved to the device and cast to the dtype of <paramref name="options"/>.</param>
     /// <param name="options">Layers, pools, batching and policy.</param>
-    /// <exception cref="ConfigurationException">Unknown pool, a pool that cannot work at this width, bad layers or sizes.</exception>
+    /// <exception cref="ConfigurationException">A pool that cannot work at this width, bad layers or sizes.</exception>
     public Embedder(IProteinModel model, EmbedderOptions options)
     {
         this.model = model;
@@ -61,7 +61,7 @@ public sealed class Embedder
         foreach (var k in options.Layers)
             if (k < 0 || k > model.Info.Layers) throw new ConfigurationException($"layer {k} is out of range 0..{model.Info.Layers}.");
         if (options.Pools.Count == 0 && !options.PerToken) throw new ConfigurationException("no pooling asked for.");
-        pools = options.Pools.Select(Poolings.Create).ToList();
+        pools = options.Pools;
         foreach (var p in pools) p.OutputLength(model.Info.Hidden);
         maxResidues = options.MaxResidues ?? model.Info.DefaultMaxResidues ?? int.MaxValue;
         if (maxResidues < 1) throw new ConfigurationException($"the residue limit must be positive (got {maxResidues}).");
@@ -108,13 +108,13 @@ public sealed class Embedder
             : Math.Min(length, maxResidues) + 2L;
 
     /// <summary>
-    /// Embeds the sequences. Validation happens before the first batch, so a bad sequence stops
-    /// the run before any work is done.
+    /// Checks the sequences against the alphabet, the long-sequence policy and the poolings' minimum
+    /// lengths without running the model, so a pipeline can refuse bad input before any work.
     /// </summary>
-    /// <param name="sequences">(id, sequence) pairs in input order; ids should be unique.</param>
+    /// <param name="sequences">(id, sequence) pairs in input order.</param>
     /// <param name="source">Input file name for messages, or null.</param>
     /// <exception cref="InputException">Invalid sequences, long ones under <see cref="LongSequencePolicy.Error"/>, or ones shorter than a pooling's <see cref="IPooling.MinimumResidues"/>.</exception>
-    public IEnumerable<ProteinEmbedding> Embed(IReadOnlyList<(string Id, string Sequence)> sequences, string? source = null)
+    public void Check(IReadOnlyList<(string Id, string Sequence)> sequences, string? source = null)
     {
         ResidueAlphabet.Validate(sequences, source);
         int max = maxResidues;
@@ -136,6 +136,18 @@ public sealed class Embedder
                     $"({string.Join(", ", tooShort.Take(5).Select(s => $"'{s.Id}' {s.Sequence.Length}"))}{(tooShort.Count > 5 ? ", ..." : "")}); " +
                     "remove them or choose another --pool.");
         }
+    }
+
+    /// <summary>
+    /// Embeds the sequences. Validation (<see cref="Check"/>) happens before the first batch, so a bad
+    /// sequence stops the run before any work is done.
+    /// </summary>
+    /// <param name="sequences">(id, sequence) pairs in input order; ids should be unique.</param>
+    /// <param name="source">Input file name for messages, or null.</param>
+    /// <inheritdoc cref="Check" path="/exception"/>
+    public IEnumerable<ProteinEmbedding> Embed(IReadOnlyList<(string Id, string Sequence)> sequences, string? source = null)
+    {
+        Check(sequences, source);
         return Run(sequences);
     }
 

@@ -42,9 +42,79 @@ public enum EmbedDtype
     Bf16,
 }
 
+/// <summary>
+/// The one parser and canonical key of <see cref="EmbedDtype"/>: the CLI's <c>--dtype</c>, experiment
+/// files' <c>dtype</c>, store keys and manifests all go through here.
+/// </summary>
+public static class EmbedDtypes
+{
+    /// <summary>The canonical keys, in declaration order.</summary>
+    public static IReadOnlyList<string> Keys { get; } = Enum.GetValues<EmbedDtype>().Select(Key).ToList();
+
+    /// <summary>The canonical key: <c>fp32</c> or <c>bf16</c>.</summary>
+    public static string Key(this EmbedDtype dtype) => dtype switch
+    {
+        EmbedDtype.Fp32 => "fp32",
+        EmbedDtype.Bf16 => "bf16",
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
+    };
+
+    /// <summary>Parses a key (case-insensitive).</summary>
+    /// <param name="text">User input.</param>
+    /// <param name="option">The option or key it came from (<c>--dtype</c>, <c>dtype</c>), named in the message.</param>
+    /// <exception cref="ConfigurationException">Not a known key; the message lists them.</exception>
+    public static EmbedDtype Parse(string text, string option = "--dtype") =>
+        SettingKeys.Parse(text, option, Enum.GetValues<EmbedDtype>(), Key);
+}
+
+/// <summary>
+/// The one parser, canonical key and default of <see cref="LongSequencePolicy"/>, shared by the CLI's
+/// <c>--long</c>, experiment files' <c>long</c>, store keys and manifests.
+/// </summary>
+public static class LongSequencePolicies
+{
+    /// <summary>
+    /// The default everywhere (<c>plmkit embed</c>, experiment files, <see cref="EmbedderOptions"/>):
+    /// <see cref="LongSequencePolicy.Error"/>, so a long sequence is never cut or windowed silently;
+    /// the study's extract.py truncation is <c>truncate</c>, asked for explicitly.
+    /// </summary>
+    public const LongSequencePolicy Default = LongSequencePolicy.Error;
+
+    /// <summary>The canonical keys, in declaration order.</summary>
+    public static IReadOnlyList<string> Keys { get; } = Enum.GetValues<LongSequencePolicy>().Select(Key).ToList();
+
+    /// <summary>The canonical key: <c>error</c>, <c>truncate</c> or <c>windows</c>.</summary>
+    public static string Key(this LongSequencePolicy policy) => policy switch
+    {
+        LongSequencePolicy.Error => "error",
+        LongSequencePolicy.Truncate => "truncate",
+        LongSequencePolicy.Windows => "windows",
+        _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, null),
+    };
+
+    /// <summary>Parses a key (case-insensitive).</summary>
+    /// <param name="text">User input.</param>
+    /// <param name="option">The option or key it came from (<c>--long</c>, <c>long</c>), named in the message.</param>
+    /// <exception cref="ConfigurationException">Not a known key; the message lists them.</exception>
+    public static LongSequencePolicy Parse(string text, string option = "--long") =>
+        SettingKeys.Parse(text, option, Enum.GetValues<LongSequencePolicy>(), Key);
+}
+
+/// <summary>Shared by the enum parsers so every setting's message reads the same.</summary>
+internal static class SettingKeys
+{
+    public static T Parse<T>(string text, string option, IReadOnlyList<T> values, Func<T, string> key)
+    {
+        foreach (var v in values)
+            if (string.Equals(key(v), text.Trim(), StringComparison.OrdinalIgnoreCase)) return v;
+        var keys = values.Select(key).ToList();
+        throw new ConfigurationException($"{option}: '{text}' is not {string.Join(", ", keys.Take(keys.Count - 1))} or {keys[^1]}.");
+    }
+}
+
 /// <summary>Settings of an <see cref="Embedder"/> run.</summary>
 /// <param name="Layers">Representation layers 0..L to pool (resolve user input with <see cref="ParseLayers"/>).</param>
-/// <param name="Pools">Pooling names (<see cref="Poolings.Create"/>).</param>
+/// <param name="Pools">Pooling methods (parse user input once with <see cref="Poolings.ParseList(string, string)"/>).</param>
 /// <param name="TokensPerBatch">Token budget per batch (extract.py's <c>--toks_per_batch</c>, 4096).</param>
 /// <param name="LongPolicy">Policy for sequences longer than <paramref name="MaxResidues"/>.</param>
 /// <param name="MaxResidues">Length limit and window length in residues, or null for the model family's convention
@@ -56,9 +126,9 @@ public enum EmbedDtype
 /// <param name="PerToken">Also return per-residue states [L, D] per layer (memory grows with the sequence; off by default).</param>
 public sealed record EmbedderOptions(
     IReadOnlyList<int> Layers,
-    IReadOnlyList<string> Pools,
+    IReadOnlyList<IPooling> Pools,
     int TokensPerBatch = Batching.DefaultTokensPerBatch,
-    LongSequencePolicy LongPolicy = LongSequencePolicy.Error,
+    LongSequencePolicy LongPolicy = LongSequencePolicies.Default,
     int? MaxResidues = null,
     int? WindowStride = null,
     EmbedDtype Dtype = EmbedDtype.Fp32,

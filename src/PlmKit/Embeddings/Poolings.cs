@@ -1,8 +1,10 @@
 namespace PlmKit.Embeddings;
 
 /// <summary>
-/// The pooling (compression) methods by the study's names. <see cref="Create"/> is the one
-/// place a name becomes an <see cref="IPooling"/>.
+/// The pooling (compression) methods by the study's names. <see cref="Create"/> and
+/// <see cref="ParseList(IEnumerable{string}, string)"/> are the one place a name becomes an
+/// <see cref="IPooling"/>; from there on code passes the objects, whose <see cref="IPooling.Name"/>
+/// is the canonical key (store keys, file names <c>layer&lt;k&gt;.&lt;name&gt;.csv</c>, results).
 /// </summary>
 public static class Poolings
 {
@@ -36,9 +38,30 @@ public static class Poolings
 
     /// <summary>The method called <paramref name="name"/> (case-sensitive, as in the study's tables).</summary>
     /// <exception cref="ConfigurationException">Unknown name; the message lists the known ones.</exception>
-    public static IPooling Create(string name) =>
+    public static IPooling Create(string name) => Lookup(name, null);
+
+    /// <summary>
+    /// Parses a comma-separated list such as <c>--pool mean,bos</c>: names trimmed, repeats removed
+    /// (first kept), order kept.
+    /// </summary>
+    /// <param name="text">User input.</param>
+    /// <param name="option">The option or key it came from, named in the message.</param>
+    /// <exception cref="ConfigurationException">Empty list or an unknown name; the message lists the known ones.</exception>
+    public static IReadOnlyList<IPooling> ParseList(string text, string option = "--pool") =>
+        ParseList(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), option);
+
+    /// <summary>Parses a list of names (an experiment file's <c>pools</c>); see <see cref="ParseList(string, string)"/>.</summary>
+    /// <exception cref="ConfigurationException">Empty list or an unknown name.</exception>
+    public static IReadOnlyList<IPooling> ParseList(IEnumerable<string> names, string option)
+    {
+        var pools = names.Select(n => n.Trim()).Distinct(StringComparer.Ordinal).Select(n => Lookup(n, option)).ToList();
+        if (pools.Count == 0) throw new ConfigurationException($"{option}: no pooling given.");
+        return pools;
+    }
+
+    private static IPooling Lookup(string name, string? option) =>
         Factories.TryGetValue(name, out var make) ? make()
-        : throw new ConfigurationException($"unknown pooling '{name}': use one of {string.Join(", ", Factories.Keys)}.");
+        : throw new ConfigurationException($"{(option is null ? "" : option + ": ")}unknown pooling '{name}': use one of {string.Join(", ", Factories.Keys)}.");
 }
 
 /// <summary><c>mean</c>: average over the residues (BOS/EOS excluded), as fair-esm's extract.py.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PlmKit.Embeddings;
+using PlmKit.Embeddings.Store;
 
 namespace PlmKit.Experiments;
 
@@ -67,11 +69,21 @@ public sealed record ExperimentConfig
     /// <summary>Figures drawn after the run into <c>out/figures/</c>, or null for those the grid supports (see <see cref="RunFigures.Plan"/>).</summary>
     public FiguresSpec? Figures { get; init; }
 
-    /// <summary>Compute dtype of the embedder (<c>fp32</c>, <c>bf16</c>).</summary>
-    public string Dtype { get; init; } = "fp32";
+    /// <summary>Compute dtype of the embedder (<c>fp32</c>, <c>bf16</c>; <see cref="EmbedDtypes"/>).</summary>
+    public string Dtype { get; init; } = EmbedDtype.Fp32.Key();
 
-    /// <summary>Long-sequence policy (<c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
-    public string Long { get; init; } = "truncate";
+    /// <summary>Long-sequence policy (<c>error</c>, <c>truncate</c>, <c>windows</c>); the default is the CLI's, <see cref="LongSequencePolicies.Default"/>.</summary>
+    public string Long { get; init; } = LongSequencePolicies.Default.Key();
+
+    /// <summary>Dtype, long-sequence policy and device as typed settings (the one parse of <see cref="Dtype"/> and <see cref="Long"/>).</summary>
+    /// <exception cref="ConfigurationException">An unknown dtype or policy; the message names the key.</exception>
+    [JsonIgnore]
+    public EmbedSettings EmbedSettings => new(EmbedDtypes.Parse(Dtype, "dtype"), LongSequencePolicies.Parse(Long, "long"), Device);
+
+    /// <summary><see cref="Pools"/> as pooling methods (the one parse of the names).</summary>
+    /// <exception cref="ConfigurationException">An unknown name; the message lists the known ones.</exception>
+    [JsonIgnore]
+    public IReadOnlyList<IPooling> Poolings => Embeddings.Poolings.ParseList(Pools, "pools");
 
     /// <summary>Device (<c>auto</c>, <c>cpu</c>, <c>cuda</c>).</summary>
     public string Device { get; init; } = "auto";
@@ -157,8 +169,15 @@ public sealed record ExperimentConfig
             Need(r is "lasso" or "ridge", $"unknown regressor '{r}' (lasso, ridge)");
         foreach (var p in Protocols)
             Need(p is "paper" or "default", $"unknown protocol '{p}' (paper, default)");
-        Need(Dtype is "fp32" or "bf16", $"unknown dtype '{Dtype}' (fp32, bf16)");
-        Need(Long is "error" or "truncate" or "windows", $"unknown long-sequence policy '{Long}' (error, truncate, windows)");
+        try
+        {
+            _ = EmbedSettings;
+            _ = Poolings;
+        }
+        catch (ConfigurationException e)
+        {
+            throw new InputException(source, null, e.Message);
+        }
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
         Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");

@@ -63,7 +63,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         var clock = Stopwatch.StartNew();
         var datasets = config.Datasets.Select(LoadDataset).ToList();
         var dropped = datasets.SelectMany(d => d.Assay.Dropped).ToList();
-        var settings = new EmbedSettings(config.Dtype, config.Long, config.Device);
+        var settings = config.EmbedSettings;
+        var poolings = config.Poolings;
 
         using var store = EmbeddingStore.Open(config.Store);
         using var cache = CellCache.Open(config.Store);
@@ -91,7 +92,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 Report($"embedding {data.Name} with {source.ModelName}");
                 var items = data.Assay.Records.Select(r => (r.Id, r.Sequence)).ToList();
                 var layers = open.Select(c => c.Layer).Distinct().Order().ToList();
-                var pools = open.Select(c => c.Pool).Distinct().ToList();
+                var pools = poolings.Where(p => open.Any(c => c.Pool == p.Name)).ToList();
                 embedding.Add((data.Name, source.ModelName,
                     new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All,
                         EmbedChunk ?? StoredEmbedder.ChunkSizeFor(items.Select(i => i.Sequence), Embeddings.Batching.DefaultTokensPerBatch))));

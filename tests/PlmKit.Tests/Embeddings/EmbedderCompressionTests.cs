@@ -21,7 +21,7 @@ public class EmbedderCompressionTests
         var sequences = Golden.Sequences.Where(s => GoldenCompressions.Ids.Contains(s.Id)).Select(s => (s.Id, s.Sequence)).ToList();
         Assert.Equal(10, sequences.Count);
         var embedder = new Embedder(Golden.Model("esm2_8M_shape").Model,
-            new EmbedderOptions([6], Methods, LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+            new EmbedderOptions([6], Poolings.ParseList(Methods, "pools"), LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
         int flips = 0, values = 0;
         foreach (var protein in embedder.Embed(sequences))
             foreach (var v in protein.Vectors)
@@ -53,10 +53,10 @@ public class EmbedderCompressionTests
     {
         var sequences = Golden.Sequences.Select(s => (s.Id, s.Sequence)).ToList();
         var embedder = new Embedder(Golden.Model("esm2_8M_shape").Model,
-            new EmbedderOptions([6], ["mean", "pca1", "iDCT2"], LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+            new EmbedderOptions([6], Poolings.ParseList("mean,pca1,iDCT2"), LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
         var error = Assert.Throws<InputException>(() => embedder.Embed(sequences, "sequences.fasta"));
         Assert.Equal("sequences.fasta: pca1 needs at least 2 residues; 1 sequence is shorter ('single_M' 1); remove them or choose another --pool.", error.Message);
-        var idct = new Embedder(Golden.Model("esm2_8M_shape").Model, new EmbedderOptions([6], ["iDCT2"], LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+        var idct = new Embedder(Golden.Model("esm2_8M_shape").Model, new EmbedderOptions([6], Poolings.ParseList("iDCT2"), LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
         Assert.Contains("iDCT2 needs at least 12 residues; 2 sequences are shorter ('single_M' 1, 'short5' 5)",
             Assert.Throws<InputException>(() => idct.Embed(sequences, "sequences.fasta")).Message);
     }

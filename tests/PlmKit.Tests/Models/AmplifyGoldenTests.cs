@@ -137,7 +137,7 @@ public class AmplifyGoldenTests
     [Fact]
     public void EmbedderMeanPoolReproducesSwatsVectors()
     {
-        var embedder = new Embedder(AmplifyGolden.Model, new EmbedderOptions([0, 1, 2], ["mean"], Device: "cpu"));
+        var embedder = new Embedder(AmplifyGolden.Model, new EmbedderOptions([0, 1, 2], Poolings.ParseList("mean"), Device: "cpu"));
         Assert.Equal(2046, embedder.MaxResidues);
         var results = embedder.Embed(All).ToList();
         Assert.Equal(All.Count, results.Count);
@@ -157,7 +157,7 @@ public class AmplifyGoldenTests
     {
         // A private copy: the embedder casts the model it is given.
         var model = AmplifyCheckpoint.Load(AmplifyGolden.Folder).Model;
-        var embedder = new Embedder(model, new EmbedderOptions([2], ["mean"], Dtype: EmbedDtype.Bf16, Device: "cpu"));
+        var embedder = new Embedder(model, new EmbedderOptions([2], Poolings.ParseList("mean"), Dtype: EmbedDtype.Bf16, Device: "cpu"));
         Assert.Equal(ScalarType.BFloat16, model.WeightType);
         foreach (var r in embedder.Embed(All))
         {
@@ -230,7 +230,7 @@ public class AmplifyGoldenTests
         var tokens = Batching.Tokens(model.Tokenizer, [new string('A', 2047)]);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, [2]));
         Assert.Contains("2049 tokens", e.Message);
-        var embedder = new Embedder(model, new EmbedderOptions([2], ["mean"], Device: "cpu"));
+        var embedder = new Embedder(model, new EmbedderOptions([2], Poolings.ParseList("mean"), Device: "cpu"));
         var ie = Assert.Throws<InputException>(() => embedder.Embed([("long", new string('A', 2047))]));
         Assert.Contains("longer than 2046 residues", ie.Message);
     }

@@ -38,7 +38,8 @@ public sealed class EmbedCommandTests : IDisposable
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "embed.manifest.json")));
         var brca = manifest.RootElement.GetProperty("sequences").EnumerateArray().Single(e => e.GetProperty("id").GetString() == "BRCA1_HUMAN_RING");
         Assert.Equal("truncated", brca.GetProperty("handling").GetString());
-        Assert.Equal(64, manifest.RootElement.GetProperty("weights_sha256").GetString()!.Length);
+        Assert.Equal("plmkit.manifest/1", manifest.RootElement.GetProperty("schema").GetString());
+        Assert.Equal(64, manifest.RootElement.GetProperty("config").GetProperty("weights_sha256").GetString()!.Length);
         Assert.Empty(Directory.GetDirectories(outDir));
     }
 

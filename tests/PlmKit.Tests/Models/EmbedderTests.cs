@@ -22,7 +22,7 @@ public class EmbedderTests
     public void TruncatePolicyReproducesExtractPyMeanAndBosForEveryLayer()
     {
         var model = Golden.Model("esm2_8M_shape").Model;
-        var embedder = new Embedder(model, new EmbedderOptions(Enumerable.Range(0, 7).ToList(), ["mean", "bos"],
+        var embedder = new Embedder(model, new EmbedderOptions(Enumerable.Range(0, 7).ToList(), Poolings.ParseList("mean,bos"),
             LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
         var results = embedder.Embed(All).ToList();
         Assert.Equal(Enumerable.Range(0, All.Count), results.Select(r => r.Index).Order());
@@ -41,7 +41,7 @@ public class EmbedderTests
     [Fact]
     public void ErrorPolicyNamesTheLongSequences()
     {
-        var embedder = new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], ["mean"], Device: "cpu"));
+        var embedder = new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], Poolings.ParseList("mean"), Device: "cpu"));
         var e = Assert.Throws<InputException>(() => embedder.Embed(All, "sequences.fasta"));
         Assert.Contains("2 sequences are longer than 1022 residues ('BRCA1_HUMAN_RING' 1863, 'rand1023' 1023)", e.Message);
         Assert.StartsWith("sequences.fasta:", e.Message);
@@ -50,7 +50,7 @@ public class EmbedderTests
     [Fact]
     public void InvalidSequencesStopTheRunBeforeAnyBatch()
     {
-        var embedder = new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], ["mean"], Device: "cpu"));
+        var embedder = new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], Poolings.ParseList("mean"), Device: "cpu"));
         var e = Assert.Throws<InputException>(() => embedder.Embed([("a", "MKT"), ("b", "MK-T")]));
         Assert.Contains("'b' has gaps at 3", e.Message);
     }
@@ -68,7 +68,7 @@ public class EmbedderTests
     public void WindowsAverageOverlappingStatesAndLeaveShortSequencesUntouched()
     {
         var model = Golden.Model("tiny").Model;
-        var embedder = new Embedder(model, new EmbedderOptions([0, 2], ["mean", "bos"], LongPolicy: LongSequencePolicy.Windows, Device: "cpu", PerToken: true));
+        var embedder = new Embedder(model, new EmbedderOptions([0, 2], Poolings.ParseList("mean,bos"), LongPolicy: LongSequencePolicy.Windows, Device: "cpu", PerToken: true));
         var results = embedder.Embed(All).ToDictionary(r => r.Id);
 
         // Short sequences: exactly the fair-esm per-token states.
@@ -125,7 +125,7 @@ public class EmbedderTests
     [Fact]
     public void UnknownPoolIsAConfigurationError()
     {
-        var e = Assert.Throws<ConfigurationException>(() => new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], ["median"], Device: "cpu")));
+        var e = Assert.Throws<ConfigurationException>(() => new Embedder(Golden.Model("tiny").Model, new EmbedderOptions([2], Poolings.ParseList("median"), Device: "cpu")));
         Assert.Contains("unknown pooling 'median'", e.Message);
     }
 
@@ -134,7 +134,7 @@ public class EmbedderTests
     {
         // A private copy: the embedder casts the model it is given.
         var model = EsmCheckpoint.Load(Golden.Esm8MFolder).Model;
-        var embedder = new Embedder(model, new EmbedderOptions([6], ["mean"], Dtype: EmbedDtype.Bf16, LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
+        var embedder = new Embedder(model, new EmbedderOptions([6], Poolings.ParseList("mean"), Dtype: EmbedDtype.Bf16, LongPolicy: LongSequencePolicy.Truncate, Device: "cpu"));
         Assert.Equal(ScalarType.BFloat16, model.WeightType);
         foreach (var r in embedder.Embed(All.Where(s => s.Sequence.Length < 700).ToList()))
         {

@@ -105,7 +105,7 @@ public class EsmCGoldenTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         // A model of its own: the Embedder moves models (here a no-op, fp32 CPU), and others share the cached ones.
         using var loaded = new DisposableModel(EsmCCheckpoint.Load(EsmCGolden.Folder));
-        var embedder = new Embedder(loaded.Model, new EmbedderOptions([0, 1, 2], ["mean"], Device: "cpu"));
+        var embedder = new Embedder(loaded.Model, new EmbedderOptions([0, 1, 2], Poolings.ParseList("mean"), Device: "cpu"));
         Assert.Equal(int.MaxValue, embedder.MaxResidues);
         var results = embedder.Embed(Golden.Sequences.Select(s => (s.Id, s.Sequence)).ToList()).ToList();
         Assert.Equal(Golden.Sequences.Count, results.Count);
@@ -148,7 +148,7 @@ public class EsmCGoldenTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         using var loaded = new DisposableModel(EsmCCheckpoint.Load(EsmCGolden.Pth));
         var seqs = Golden.Sequences.Select(s => (s.Id, s.Sequence)).ToList();
-        var bf16 = new Embedder(loaded.Model, new EmbedderOptions([1, 2], ["mean"], Dtype: EmbedDtype.Bf16, Device: "cpu")).Embed(seqs).ToList();
+        var bf16 = new Embedder(loaded.Model, new EmbedderOptions([1, 2], Poolings.ParseList("mean"), Dtype: EmbedDtype.Bf16, Device: "cpu")).Embed(seqs).ToList();
         Assert.Equal(ScalarType.BFloat16, ((EsmCModel)loaded.Model).WeightType);
         double lowest = 1;
         foreach (var r in bf16)

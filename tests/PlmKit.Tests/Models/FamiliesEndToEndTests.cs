@@ -51,7 +51,7 @@ public sealed class FamiliesEndToEndTests : IDisposable
             Assert.True(Golden.MaxAbsDiff(v, golden[$"{id}.mean"]) <= Golden.Atol, $"{model} {id}");
         }
         using var manifest = JsonDocument.Parse(File.ReadAllText(_tmp.Sub("out/embed.manifest.json")));
-        Assert.Equal(expected[..expected.IndexOf('_')], manifest.RootElement.GetProperty("family").GetString());
+        Assert.Equal(expected[..expected.IndexOf('_')], manifest.RootElement.GetProperty("config").GetProperty("family").GetString());
         foreach (var t in golden.Values) t.Dispose();
     }
 

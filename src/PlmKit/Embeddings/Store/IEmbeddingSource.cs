@@ -15,10 +15,10 @@ public interface IEmbeddingSource
     /// <summary>Number of transformer layers L (valid layers are 0 … L; negative requests count back from L).</summary>
     int LayerCount { get; }
 
-    /// <summary>Long-sequence policy the source applies (<c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
+    /// <summary>Canonical key of the long-sequence policy the source applies (<see cref="LongSequencePolicies.Key"/>: <c>error</c>, <c>truncate</c>, <c>windows</c>).</summary>
     string LongPolicy { get; }
 
-    /// <summary>Compute dtype (<c>fp32</c>, <c>bf16</c>).</summary>
+    /// <summary>Canonical key of the compute dtype (<see cref="EmbedDtypes.Key"/>: <c>fp32</c>, <c>bf16</c>).</summary>
     string Dtype { get; }
 
     /// <summary>Device the source computes on, for provenance (<c>cpu</c>, <c>cuda:0</c>).</summary>
@@ -30,14 +30,14 @@ public interface IEmbeddingSource
     /// (P = pools.Count). A sequence's vectors must not depend on which other sequences share its
     /// call, so resumed runs give the same vectors as uninterrupted ones.
     /// </summary>
-    IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools);
+    IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools);
 }
 
-/// <summary>How an experiment asks for embeddings: dtype, long-sequence policy and device.</summary>
-/// <param name="Dtype"><c>fp32</c> or <c>bf16</c>.</param>
-/// <param name="LongPolicy"><c>error</c>, <c>truncate</c> or <c>windows</c>.</param>
-/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
-public sealed record EmbedSettings(string Dtype, string LongPolicy, string Device);
+/// <summary>How a job or an experiment asks for embeddings: dtype, long-sequence policy and device, parsed once at the edge.</summary>
+/// <param name="Dtype">Forward-pass precision (<see cref="EmbedDtypes.Parse"/>).</param>
+/// <param name="LongPolicy">Policy for sequences over the family's limit (<see cref="LongSequencePolicies.Parse"/>).</param>
+/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
+public sealed record EmbedSettings(EmbedDtype Dtype = EmbedDtype.Fp32, LongSequencePolicy LongPolicy = LongSequencePolicies.Default, string Device = "auto");
 
 /// <summary>Opens models by name (zoo name, folder, checkpoint) as embedding sources.</summary>
 public interface IEmbeddingSourceFactory

@@ -33,25 +33,11 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <see cref="ModelZoo.Load"/>) and hashes its weight files (about 1 s per GB).
     /// </summary>
     /// <exception cref="ModelLoadException">Not found or damaged.</exception>
-    /// <exception cref="ConfigurationException">Unknown dtype or policy.</exception>
     public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null)
     {
-        var dtype = settings.Dtype switch
-        {
-            "fp32" => EmbedDtype.Fp32,
-            "bf16" => EmbedDtype.Bf16,
-            _ => throw new ConfigurationException($"dtype '{settings.Dtype}' is not fp32 or bf16"),
-        };
-        var policy = settings.LongPolicy switch
-        {
-            "error" => LongSequencePolicy.Error,
-            "truncate" => LongSequencePolicy.Truncate,
-            "windows" => LongSequencePolicy.Windows,
-            _ => throw new ConfigurationException($"long-sequence policy '{settings.LongPolicy}' is not error, truncate or windows"),
-        };
         var loaded = ModelZoo.Load(model);
         var sha = loaded.ComputeWeightsSha256();
-        return new ModelEmbeddingSource(loaded, sha, dtype, policy, settings.Device, tokensPerBatch, threads);
+        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads);
     }
 
     /// <summary>The store's model identity: <c>&lt;family&gt;:&lt;weights SHA-256&gt;</c>.</summary>
@@ -70,10 +56,10 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     public int LayerCount => _loaded.Model.Info.Layers;
 
     /// <inheritdoc/>
-    public string LongPolicy => _policy.ToString().ToLowerInvariant();
+    public string LongPolicy => _policy.Key();
 
     /// <inheritdoc/>
-    public string Dtype => _dtype.ToString().ToLowerInvariant();
+    public string Dtype => _dtype.Key();
 
     /// <inheritdoc/>
     public string Device => TorchRuntime.ResolveDevice(_device).ToString();
@@ -81,15 +67,35 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <summary>The loaded model (for manifests).</summary>
     public LoadedModel Loaded => _loaded;
 
+    /// <summary>Also compute per-residue states, handed to <see cref="Embedded"/> (the vectors returned are unchanged).</summary>
+    public bool PerToken { get; set; }
+
+    /// <summary>
+    /// Called with each protein as it is embedded (processing order), for progress, per-residue
+    /// output and per-sequence manifest details, with its sequence.
+    /// </summary>
+    public Action<ProteinEmbedding, string>? Embedded { get; set; }
+
+    /// <summary>
+    /// An embedder with this source's settings (model moved to its device and dtype): for
+    /// <see cref="Embedder.Check"/> before any work, <see cref="Embedder.MaxResidues"/> and token counts.
+    /// </summary>
+    /// <exception cref="ConfigurationException">Layers out of range, a pooling that cannot work at this width, bad device or threads.</exception>
+    public Embedder CreateEmbedder(IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools) =>
+        new(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken));
+
     /// <inheritdoc/>
-    public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<string> pools)
+    public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools)
     {
-        var embedder = new Embedder(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads));
+        var embedder = CreateEmbedder(layers, pools);
         var result = new float[sequences.Count][][];
         var items = sequences.Select((s, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), s)).ToList();
         // Vectors come layer-major in the order asked for, the layout IEmbeddingSource promises.
         foreach (var e in embedder.Embed(items))
+        {
             result[e.Index] = e.Vectors.Select(v => v.Vector).ToArray();
+            Embedded?.Invoke(e, sequences[e.Index]);
+        }
         return result;
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Parquet;
 using Parquet.Schema;
 
@@ -54,34 +53,15 @@ public static class StoreExporter
         var path = Path.Combine(outDirectory, $"layer{group.Layer}.{group.Pooling}.{ext}");
         // Several processes may export the same store into one folder at once (the same command
         // started twice): each writes its own temporary file.
-        AtomicFile.Write(path, tmp =>
-        {
-            if (format == ExportFormat.Csv)
-                WriteCsv(tmp, rows, dim);
-            else
-                WriteParquet(tmp, rows, dim).GetAwaiter().GetResult();
-        });
+        if (format == ExportFormat.Csv)
+            CsvFile.Write(path, ["id", .. Enumerable.Range(0, dim).Select(j => "c" + j.ToString(CultureInfo.InvariantCulture))], w =>
+            {
+                foreach (var (id, v) in rows) w.Row(id, v);
+            });
+        else
+            AtomicFile.Write(path, tmp => WriteParquet(tmp, rows, dim).GetAwaiter().GetResult());
         return new ExportedFile(path, rows.Count, dim, without);
     }
-
-    /// <summary>Writes <c>id,c0,c1,…</c> rows with shortest round-trip float formatting.</summary>
-    public static void WriteCsv(string path, IReadOnlyList<(string Id, float[] Vector)> rows, int dim)
-    {
-        using var w = new StreamWriter(path, false, new UTF8Encoding(false));
-        var line = new StringBuilder();
-        line.Append("id");
-        for (int j = 0; j < dim; j++)
-            line.Append(",c").Append(j.ToString(CultureInfo.InvariantCulture));
-        w.Write(line.Append('\n'));
-        foreach (var (id, v) in rows)
-        {
-            line.Clear().Append(CsvFile.Field(id));
-            foreach (var x in v)
-                line.Append(',').Append(x.ToString("R", CultureInfo.InvariantCulture));
-            w.Write(line.Append('\n'));
-        }
-    }
-
 
     private static async Task WriteParquet(string path, IReadOnlyList<(string Id, float[] Vector)> rows, int dim)
     {

@@ -23,7 +23,7 @@ public sealed record StoredEmbedReport(int Sequences, int Reused, int Computed, 
 /// </remarks>
 public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source)
 {
-    /// <summary>Called after each committed chunk with (sequences done in this run, sequences to do).</summary>
+    /// <summary>Called once before the first chunk and after each committed chunk with (sequences done in this run, sequences to do).</summary>
     public Action<int, int>? Progress { get; init; }
 
     /// <summary>
@@ -55,7 +55,7 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
     /// <param name="shard">Part of the work this process does.</param>
     /// <param name="chunkSequences">Mean sequences per chunk, the unit of computing and committing (≥ 1).</param>
     public StoredEmbedReport Run(IReadOnlyList<(string Id, string Sequence)> items, IReadOnlyList<int> layers,
-        IReadOnlyList<string> pools, Shard shard, int chunkSequences = 32)
+        IReadOnlyList<IPooling> pools, Shard shard, int chunkSequences = 32)
     {
         if (chunkSequences < 1)
             throw new ConfigurationException($"chunk size must be at least 1 (got {chunkSequences})");
@@ -72,12 +72,13 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
             .OrderBy(g => g.Key)
             .Select(g => g.OrderByDescending(h => h.Sequence.Length).ThenBy(h => h.Sha, StringComparer.Ordinal).ToList())
             .ToList();
-        var keys = chunks.SelectMany(c => c).SelectMany(h => layers.SelectMany(l => pools.Select(p => Key(l, p, h.Sha))));
+        var keys = chunks.SelectMany(c => c).SelectMany(h => layers.SelectMany(l => pools.Select(p => Key(l, p.Name, h.Sha))));
         var missingShas = store.Missing(keys).Select(k => k.SequenceSha256).ToHashSet(StringComparer.Ordinal);
         var todo = chunks.Where(c => c.Any(h => missingShas.Contains(h.Sha))).ToList();
         int mine = chunks.Sum(c => c.Count), toCompute = todo.Sum(c => c.Count), done = 0;
 
         long added = 0;
+        Progress?.Invoke(0, toCompute);
         foreach (var chunk in todo)
         {
             var clock = Stopwatch.StartNew();
@@ -91,7 +92,7 @@ public sealed class StoredEmbedder(EmbeddingStore store, IEmbeddingSource source
             for (int s = 0; s < chunk.Count; s++)
                 for (int l = 0; l < layers.Count; l++)
                     for (int p = 0; p < pools.Count; p++)
-                        rows.Add(new StoredEmbedding(Key(layers[l], pools[p], chunk[s].Sha), vectors[s][l * pools.Count + p], provenance));
+                        rows.Add(new StoredEmbedding(Key(layers[l], pools[p].Name, chunk[s].Sha), vectors[s][l * pools.Count + p], provenance));
             added += store.Put(rows);
             done += chunk.Count;
             Progress?.Invoke(done, toCompute);

@@ -1,3 +1,4 @@
+using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
 
@@ -8,7 +9,7 @@ namespace PlmKit.Tests.Embeddings.Store;
 public class StoredEmbedderTests
 {
     private static readonly int[] Layers = [0, 2];
-    private static readonly string[] Pools = ["mean", "bos"];
+    private static readonly IReadOnlyList<IPooling> Pools = Poolings.ParseList("mean,bos");
 
     [Fact]
     public void Second_run_computes_nothing_and_a_new_layer_only_what_is_new()
@@ -61,8 +62,8 @@ public class StoredEmbedderTests
         foreach (var l in Layers)
             foreach (var p in Pools)
             {
-                var a = StoreExporter.Export(single, new EmbeddingKey(new SyntheticSource().ModelId, l, p, "truncate", "fp32", ""), single.Names(), tmp.Sub("a"), ExportFormat.Csv);
-                var b = StoreExporter.Export(merged, new EmbeddingKey(new SyntheticSource().ModelId, l, p, "truncate", "fp32", ""), merged.Names(), tmp.Sub("b"), ExportFormat.Csv);
+                var a = StoreExporter.Export(single, new EmbeddingKey(new SyntheticSource().ModelId, l, p.Name, "truncate", "fp32", ""), single.Names(), tmp.Sub("a"), ExportFormat.Csv);
+                var b = StoreExporter.Export(merged, new EmbeddingKey(new SyntheticSource().ModelId, l, p.Name, "truncate", "fp32", ""), merged.Names(), tmp.Sub("b"), ExportFormat.Csv);
                 Assert.Equal(File.ReadAllBytes(a.Path), File.ReadAllBytes(b.Path));
             }
     }
