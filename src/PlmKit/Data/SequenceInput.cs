@@ -7,7 +7,7 @@ namespace PlmKit.Data;
 public static class SequenceInput
 {
     /// <summary>Reads <paramref name="path"/> (FASTA, or CSV when it ends in <c>.csv</c>).</summary>
-    /// <exception cref="InputException">Missing file, bad header, wrong column count, duplicate or empty id, no records.</exception>
+    /// <exception cref="InputException">Missing file, bad header, wrong column count, duplicate or empty id, an empty sequence or a letter outside the extended alphabet, no records.</exception>
     public static IReadOnlyList<FastaRecord> Read(string path) =>
         path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path) : FastaReader.Read(path);
 
@@ -39,7 +39,11 @@ public static class SequenceInput
             if (id.Length == 0) throw new InputException(path, lineNumber, "empty id.");
             if (seen.TryGetValue(id, out var first)) throw new InputException(path, lineNumber, $"duplicate id '{id}' (first at line {first}).");
             seen[id] = lineNumber;
-            records.Add(new FastaRecord(id, fields[seqCol].Trim(), lineNumber));
+            var sequence = fields[seqCol].Trim();
+            // The FASTA reader's letter check, so a bad letter is named with its line in both formats.
+            if (Alphabets.Check(sequence, Alphabets.Extended) is { } problem)
+                throw new InputException(path, lineNumber, $"record '{id}': {problem}");
+            records.Add(new FastaRecord(id, sequence, lineNumber));
         }
         if (records.Count == 0) throw new InputException(path, null, "no data rows.");
         return records;

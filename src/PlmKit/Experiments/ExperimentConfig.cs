@@ -82,6 +82,10 @@ public sealed record ExperimentConfig
     /// <summary>Output directory (results table, manifest); relative to the experiment file.</summary>
     public string Out { get; init; } = "results";
 
+    /// <summary>The experiment file the config was read from, for messages; null when it was built in code.</summary>
+    [JsonIgnore]
+    public string? Source { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -127,6 +131,7 @@ public sealed record ExperimentConfig
             Models = config.Models.Select(m => Path.Exists(System.IO.Path.Combine(baseDir, m)) ? Resolve(m) : m).ToList(),
             Store = Resolve(config.Store),
             Out = Resolve(config.Out),
+            Source = path,
         };
         config.Validate(path);
         return config;
@@ -157,6 +162,9 @@ public sealed record ExperimentConfig
             Need(r is "lasso" or "ridge", $"unknown regressor '{r}' (lasso, ridge)");
         foreach (var p in Protocols)
             Need(p is "paper" or "default", $"unknown protocol '{p}' (paper, default)");
+        // Checked here, not when the first cell is pooled: by then the embedding has been paid for.
+        foreach (var p in Pools)
+            Need(Embeddings.Poolings.Names.Contains(p), $"unknown pooling '{p}' ({string.Join(", ", Embeddings.Poolings.Names)})");
         Need(Dtype is "fp32" or "bf16", $"unknown dtype '{Dtype}' (fp32, bf16)");
         Need(Long is "error" or "truncate" or "windows", $"unknown long-sequence policy '{Long}' (error, truncate, windows)");
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
@@ -176,7 +184,9 @@ public sealed record ExperimentConfig
         }
         catch (Tomlyn.TomlException e)
         {
-            throw new InputException(path, null, $"not valid TOML: {e.Message}");
+            // The diagnostic's own text, located as every other input error (its Message repeats the path as "path(line,column)").
+            var problem = e.Diagnostics is { Count: > 0 } d ? d[0].Message : e.Message;
+            throw new InputException(path, e.Line, $"not valid TOML: {problem}");
         }
     }
 
