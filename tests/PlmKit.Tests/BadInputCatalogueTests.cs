@@ -293,6 +293,15 @@ public sealed class BadInputCatalogueTests
         }, "config.json", "position_embedding_type"),
         new("embed-esm2-pt-not-a-zip", f => EmbedGood(f, f.Write("esm2_t6_8M_UR50D.pt", "this is not a PyTorch checkpoint\n")), "esm2_t6_8M_UR50D.pt"),
 
+        new("embed-esm2-shard-index-lists-a-missing-shard", f =>
+        {
+            var m = f.Model(Golden.TinyFolder);
+            File.Move(Path.Combine(m, "model.safetensors"), Path.Combine(m, "model-00001-of-00002.safetensors"));
+            File.WriteAllText(Path.Combine(m, "model.safetensors.index.json"),
+                $"{{\"weight_map\": {{\"{EsmTensor}\": \"model-00001-of-00002.safetensors\", \"lm_head.bias\": \"model-00002-of-00002.safetensors\"}}}}");
+            return EmbedGood(f, m);
+        }, "model.safetensors.index.json", "model-00002-of-00002.safetensors"),
+
         // ---- embed: ESM C weights ----
         new("embed-esmc-truncated-safetensors", f =>
         {
@@ -364,6 +373,14 @@ public sealed class BadInputCatalogueTests
             return EmbedGood(f, m);
         }, "config.json:4:"),
 
+        new("embed-amplify-vocabulary-shorter-than-config", f =>
+        {
+            var m = f.Model(AmplifyGolden.Folder);
+            var vocab = Path.Combine(m, "amplify_vocab.txt");
+            File.WriteAllLines(vocab, File.ReadAllLines(vocab).Where(l => l.Length > 0).SkipLast(1));
+            return EmbedGood(f, m);
+        }, "amplify_vocab.txt", "config.json"),
+
         // ---- embed --store ----
         new("embed-store-fasta-invalid-residue", f =>
             [.. EmbedTiny(f, f.Write("s.fasta", ">a\nMKTAY\n>b\nMK1AY\n")), "--store", f.Sub("store")], "s.fasta:4:", "'1'"),
@@ -387,6 +404,15 @@ public sealed class BadInputCatalogueTests
         new("evaluate-features-ragged-row", f =>
             Evaluate(f, f.Write("assay.csv", Assay()), f.Write("features.csv", Features((i, row) => i == 2 ? "v3,0.2" : row))), "features.csv:4:"),
 
+        new("evaluate-features-duplicate-id", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), f.Write("features.csv", Features((i, row) => i == 7 ? "v3,0.7,0.5" : row))), "features.csv:9:", "v3"),
+        new("evaluate-embed-folder-non-numeric-component", f =>
+        {
+            var layer = Features((i, row) => i == 12 ? "v13,1.2,inf" : row).Replace("id,f1,f2", "id,c0,c1");
+            f.Write("emb/layer2.mean.csv", layer);
+            return Evaluate(f, f.Write("assay.csv", Assay()), f.Sub("emb"));
+        }, "layer2.mean.csv:14:", "inf"),
+
         // ---- evaluate: fold file ----
         new("evaluate-folds-missing-id", f =>
             Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--folds", f.Write("folds.csv", Folds((i, row) => i == 9 ? "" : row).Replace("\n\n", "\n"))), "folds.csv", "v10"),
@@ -400,6 +426,9 @@ public sealed class BadInputCatalogueTests
         new("stats-non-numeric-response", f => Stats(f, f.Write("tidy.csv", Tidy((i, row) => i == 10 ? "d,0,mean,high" : row))), "tidy.csv:12:", "high"),
         new("stats-unknown-reference-level", f => Stats(f, f.Write("tidy.csv", Tidy()), "--reference", "median"), "tidy.csv", "median"),
         new("stats-ragged-row", f => Stats(f, f.Write("tidy.csv", Tidy((i, row) => i == 3 ? "b,1" : row))), "tidy.csv:5:"),
+
+        new("stats-empty-file", f => Stats(f, f.Write("tidy.csv", "")), "tidy.csv"),
+        new("stats-unclosed-quote", f => Stats(f, f.Write("tidy.csv", Tidy((i, row) => i == 20 ? "\"c,1,mean,0.5" : row))), "tidy.csv:22:"),
 
         // ---- run: experiment file ----
         new("run-json-malformed", f =>
@@ -434,6 +463,18 @@ public sealed class BadInputCatalogueTests
             return Run(f, f.Write("exp.json", Experiment()));
         }, "assay.csv:4:"),
 
+        new("run-experiment-file-missing", f => Run(f, f.Sub("absent.json")), "absent.json"),
+        new("run-unknown-protocol", f =>
+        {
+            f.Write("assay.csv", Assay());
+            return Run(f, f.Write("exp.json", Experiment(extra: "  \"protocols\": [\"paperish\"],\n")));
+        }, "exp.json", "paperish"),
+        new("run-dataset-format-unknown", f =>
+        {
+            f.Write("assay.csv", Assay());
+            return Run(f, f.Write("exp.json", Experiment().Replace("\"path\": \"assay.csv\"", "\"path\": \"assay.csv\", \"format\": \"excel\"")));
+        }, "exp.json", "excel"),
+
         // ---- store ----
         new("store-info-not-a-store", f => ["store", "info", Directory.CreateDirectory(f.Sub("nostore")).FullName], "nostore"),
         new("store-export-damaged-database", f =>
@@ -447,6 +488,8 @@ public sealed class BadInputCatalogueTests
         // ---- properties, datasets ----
         new("properties-fasta-invalid-residue", f =>
             ["properties", "--input", f.Write("p.fasta", ">p1\nMKTAY\n>p2\nMK#AY\n"), "--out", f.Sub("out/properties.csv")], "p.fasta:4:", "'#'"),
+        new("properties-fasta-text-before-header", f =>
+            ["properties", "--input", f.Write("p.fasta", "MKTAY\n>p1\nMKTAY\n"), "--out", f.Sub("out/properties.csv")], "p.fasta:1:"),
         new("datasets-fetch-damaged-local-copy", f =>
         {
             f.Write("data/dms/IF1_ECOLI.csv", Assay());
