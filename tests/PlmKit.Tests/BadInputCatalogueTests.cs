@@ -291,7 +291,7 @@ public sealed class BadInputCatalogueTests
             EditConfig(m, c => c["position_embedding_type"] = 7);
             return EmbedGood(f, m);
         }, "config.json", "position_embedding_type"),
-        new("embed-esm2-pt-not-a-zip", f => EmbedGood(f, f.Write("esm2_t6_8M_UR50D.pt", "this is not a PyTorch checkpoint\n")), "esm2_t6_8M_UR50D.pt"),
+        new("embed-esm2-pt-not-a-zip", f => EmbedGood(f, f.Write("esm2_t6_8M_UR50D.pt", "this is not a PyTorch checkpoint\n")), "esm2_t6_8M_UR50D.pt", "not a zip archive"),
 
         new("embed-esm2-shard-index-lists-a-missing-shard", f =>
         {
@@ -339,7 +339,7 @@ public sealed class BadInputCatalogueTests
             File.Delete(Path.Combine(m, "model.safetensors"));
             File.WriteAllText(Path.Combine(m, "esmc_tiny.pth"), "not a zip archive");
             return EmbedGood(f, m);
-        }, "esmc_tiny.pth"),
+        }, "esmc_tiny.pth", "not a zip archive"),
 
         // ---- embed: AMPLIFY weights ----
         new("embed-amplify-truncated-safetensors", f =>
