@@ -63,5 +63,11 @@ internal sealed class CliProcess : IDisposable
 
     public string Output => _stdout.Result + _stderr.Result;
 
+    /// <summary>Everything written to stdout (after <see cref="WaitForExit()"/>).</summary>
+    public string Stdout => _stdout.Result;
+
+    /// <summary>Everything written to stderr (after <see cref="WaitForExit()"/>).</summary>
+    public string Stderr => _stderr.Result;
+
     public void Dispose() => _process.Dispose();
 }

@@ -84,6 +84,9 @@ internal static class StoreCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
+            // Every source must be a store before the target is created: a typo leaves no empty target behind.
+            foreach (var source in parse.GetValue(sources)!)
+                EmbeddingStore.OpenExisting(source).Dispose();
             using var store = EmbeddingStore.Open(parse.GetValue(target)!);
             var damaged = new List<string>();
             foreach (var source in parse.GetValue(sources)!)

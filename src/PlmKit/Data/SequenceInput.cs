@@ -14,7 +14,7 @@ public static class SequenceInput
     /// kept once, so it is embedded and written once.
     /// </summary>
     /// <exception cref="InputException">Missing file, bad header, wrong column count, an id repeated with a different
-    /// sequence (both lines named), an empty id, no records; in FASTA any repeated id.</exception>
+    /// sequence (both lines named), an empty id, an empty sequence or a letter outside the extended alphabet, no records; in FASTA any repeated id.</exception>
     public static IReadOnlyList<FastaRecord> Read(string path) =>
         path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path) : FastaReader.Read(path);
 
@@ -38,6 +38,9 @@ public static class SequenceInput
                     throw new InputException(path, row.Line, $"duplicate id '{id}' with a different sequence than on line {earlier.Line}.");
                 continue;
             }
+            // The FASTA reader's letter check, so a bad letter is named with its line in both formats.
+            if (Alphabets.Check(sequence, Alphabets.Extended) is { } problem)
+                throw new InputException(path, row.Line, $"record '{id}': {problem}");
             var record = new FastaRecord(id, sequence, row.Line);
             first[id] = record;
             records.Add(record);

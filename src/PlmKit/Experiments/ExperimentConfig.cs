@@ -94,6 +94,10 @@ public sealed record ExperimentConfig
     /// <summary>Output directory (results table, manifest); relative to the experiment file.</summary>
     public string Out { get; init; } = "results";
 
+    /// <summary>The experiment file the config was read from, for messages; null when it was built in code.</summary>
+    [JsonIgnore]
+    public string? Source { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -139,6 +143,7 @@ public sealed record ExperimentConfig
             Models = config.Models.Select(m => Path.Exists(System.IO.Path.Combine(baseDir, m)) ? Resolve(m) : m).ToList(),
             Store = Resolve(config.Store),
             Out = Resolve(config.Out),
+            Source = path,
         };
         config.Validate(path);
         return config;
@@ -195,7 +200,9 @@ public sealed record ExperimentConfig
         }
         catch (Tomlyn.TomlException e)
         {
-            throw new InputException(path, null, $"not valid TOML: {e.Message}");
+            // The diagnostic's own text, located as every other input error (its Message repeats the path as "path(line,column)").
+            var problem = e.Diagnostics is { Count: > 0 } d ? d[0].Message : e.Message;
+            throw new InputException(path, e.Line, $"not valid TOML: {problem}");
         }
     }
 

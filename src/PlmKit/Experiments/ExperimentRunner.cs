@@ -66,8 +66,6 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         var settings = config.EmbedSettings;
         var poolings = config.Poolings;
 
-        using var store = EmbeddingStore.Open(config.Store);
-        using var cache = CellCache.Open(config.Store);
         var units = new List<(LoadedDataset Data, string Model, IEmbeddingSource Source, List<ExperimentCell> Cells)>();
         try
         {
@@ -75,9 +73,12 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 foreach (var model in config.Models)
                     if (Shard.Contains(ExperimentCell.ShardUnit(d.Sha256, model)))
                     {
-                        var source = models.Open(model, settings);
+                        var source = OpenModel(model, settings);
                         units.Add((d, model, source, CellsOf(d, model, source).ToList()));
                     }
+            // Opened once every input has been read, so a bad one leaves no empty store behind.
+            using var store = EmbeddingStore.Open(config.Store);
+            using var cache = CellCache.Open(config.Store);
             var allCells = units.SelectMany(u => u.Cells).ToList();
             var missing = cache.Missing(allCells.Select(c => c.Key));
             int toDo = allCells.Count(c => missing.Contains(c.Key)), cached = allCells.Count - toDo, done = 0;
@@ -126,6 +127,19 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         {
             foreach (var u in units)
                 (u.Source as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Opens a model of the grid; a model that cannot be found or loaded is reported with the experiment file.</summary>
+    private IEmbeddingSource OpenModel(string model, EmbedSettings settings)
+    {
+        try
+        {
+            return models.Open(model, settings);
+        }
+        catch (ModelLoadException e) when (config.Source is not null)
+        {
+            throw new ModelLoadException($"{config.Source}: {e.Message}", e);
         }
     }
 

@@ -36,6 +36,28 @@ public static class WeightFiles
         return shards.Select(s => Path.Combine(dir, s)).ToList();
     }
 
+    /// <summary>
+    /// Reads a model's <c>config.json</c> (any family) as a JSON object; a syntax error is reported
+    /// as <c>file:line:</c> with the 1-based line (System.Text.Json counts lines from 0).
+    /// </summary>
+    /// <exception cref="ModelLoadException">Not valid JSON, or not a JSON object.</exception>
+    public static JsonElement ReadConfig(string path)
+    {
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            var location = e.LineNumber is long line ? $"{path}:{line + 1}" : path;
+            throw new ModelLoadException($"{location}: not valid JSON ({e.Message.Split(" LineNumber:")[0]}).");
+        }
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object.");
+        return root;
+    }
+
     /// <summary>A shape as <c>[a, b]</c>, for messages.</summary>
     public static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
@@ -68,7 +90,7 @@ public static class WeightFiles
         foreach (var (name, target) in expected)
         {
             if (!state.TryGetValue(name, out var tensor))
-                throw new ModelLoadException($"{source}: tensor '{displayName(name)}' is missing (expected shape {Shape(target.shape)}); the file is incomplete or from another model.");
+                throw new ModelLoadException($"{source}: tensor '{displayName(name)}' is missing (expected shape {Shape(target.shape)}); the file is incomplete or from another model, or the config gives another size than the weights have.");
             if (!tensor.shape.SequenceEqual(target.shape))
                 throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has shape {Shape(tensor.shape)}, expected {Shape(target.shape)} for a {description}.");
             if (!tensor.is_floating_point())
@@ -116,6 +138,8 @@ public static class WeightFiles
             {
                 throw new ModelLoadException($"{file}: damaged safetensors header ({e.Message}).");
             }
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new ModelLoadException($"{file}: damaged safetensors header (a JSON {root.ValueKind.ToString().ToLowerInvariant()}, expected an object of tensors).");
             long dataLength = length - 8 - (long)headerLength;
             foreach (var entry in root.EnumerateObject())
             {
@@ -151,6 +175,8 @@ public static class WeightFiles
     public static (Hashtable Root, Dictionary<string, Tensor> State) ReadPickle(string file)
     {
         Hashtable root;
+        if (!StartsLikeAZip(file))
+            throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint: not a zip archive (torch.save's format since PyTorch 1.6; older files must be re-saved).");
         try
         {
             root = PyTorchUnpickler.UnpickleStateDict(file);
@@ -165,5 +191,13 @@ public static class WeightFiles
             if (e.Key is string k && e.Value is Tensor t) state[k] = t;
         if (state.Count == 0) throw new ModelLoadException($"{file}: no tensors found (expected a 'model' state dict).");
         return (root, state);
+    }
+
+    // TorchSharp's own message for a file that is not a zip blames the PyTorch version even for a text file.
+    private static bool StartsLikeAZip(string file)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var stream = File.OpenRead(file);
+        return stream.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8);
     }
 }

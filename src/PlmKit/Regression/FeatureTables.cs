@@ -66,7 +66,7 @@ public static class FeatureTables
     /// <summary>
     /// Fold labels for <paramref name="ids"/> from a CSV with columns <c>id</c> and <c>fold</c>.
     /// </summary>
-    /// <exception cref="InputException">Missing columns, empty or repeated ids, empty fold labels, or data ids without a fold.</exception>
+    /// <exception cref="InputException">Missing columns, empty or repeated ids, empty or non-integer folds, or data ids without a fold.</exception>
     public static string[] JoinFolds(string path, IReadOnlyList<string> ids)
     {
         var table = CsvTable.Load(path);
@@ -79,6 +79,9 @@ public static class FeatureTables
             if (id.Length == 0) throw new InputException(path, row.Line, "empty id");
             var fold = row.Fields[foldCol];
             if (fold.Length == 0) throw new InputException(path, row.Line, $"id '{id}' has an empty fold");
+            // Folds are whole numbers, as in an assay's own fold column (AssayReader).
+            if (!long.TryParse(fold, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                throw new InputException(path, row.Line, $"fold '{fold}' of id '{id}' is not an integer");
             if (!foldOf.TryAdd(id, fold)) throw new InputException(path, row.Line, $"id '{id}' appears again");
         }
         var missing = ids.Where(id => !foldOf.ContainsKey(id)).Distinct().ToList();

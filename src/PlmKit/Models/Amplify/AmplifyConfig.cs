@@ -85,17 +85,7 @@ public sealed record AmplifyConfig(
     /// <exception cref="ModelLoadException">Not JSON, a shape field missing, a value PlmKit does not support (named with the file), or an unknown field.</exception>
     public static AmplifyConfig Read(string path)
     {
-        JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new ModelLoadException($"{path}: not valid JSON ({e.Message}).");
-        }
-        if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object.");
+        var root = WeightFiles.ReadConfig(path);
 
         var config = new AmplifyConfig(0, 0, 0, 0);
         var seen = new HashSet<string>();

@@ -249,18 +249,14 @@ public static class EsmCheckpoint
 
     private static EsmConfig ReadHfConfig(string path)
     {
-        JsonElement root;
-        try
+        var root = WeightFiles.ReadConfig(path);
+        // A field of the wrong JSON type is named like a wrong value (GetString would throw on it).
+        string? Text(string key)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            root = doc.RootElement.Clone();
+            if (!root.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new ModelLoadException($"{path}: '{key}' is {v.GetRawText()}, not a string.");
         }
-        catch (JsonException e)
-        {
-            throw new ModelLoadException($"{path}: not valid JSON ({e.Message}).");
-        }
-        if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object.");
-        string? modelType = root.TryGetProperty("model_type", out var mt) ? mt.GetString() : null;
+        string? modelType = Text("model_type");
         if (modelType is not null && modelType != "esm")
             throw new ModelLoadException($"{path}: model_type is '{modelType}', expected 'esm'.");
         int JInt(string key)
@@ -271,9 +267,9 @@ public static class EsmCheckpoint
         bool JBool(string key, bool fallback) =>
             root.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
 
-        if (root.TryGetProperty("vocab_size", out var vs) && vs.TryGetInt32(out var vocab) && vocab != EsmAlphabet.Size)
+        if (root.TryGetProperty("vocab_size", out _) && JInt("vocab_size") is var vocab && vocab != EsmAlphabet.Size)
             throw new ModelLoadException($"{path}: vocab_size is {vocab}; only the 33-token ESM-1b/ESM-2 alphabet is supported.");
-        string positions = root.TryGetProperty("position_embedding_type", out var pe) ? pe.GetString() ?? "absolute" : "absolute";
+        string positions = Text("position_embedding_type") ?? "absolute";
         var arch = positions switch
         {
             "rotary" => EsmArchitecture.Esm2,

@@ -162,17 +162,7 @@ public static class EsmCCheckpoint
     /// <exception cref="ModelLoadException">Not a JSON object, another model_type, a missing, unknown or inconsistent field.</exception>
     public static EsmCConfig ReadConfig(string path)
     {
-        JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new ModelLoadException($"{path}: not valid JSON ({e.Message}).");
-        }
-        if (root.ValueKind != JsonValueKind.Object) throw new ModelLoadException($"{path}: expected a JSON object.");
+        var root = WeightFiles.ReadConfig(path);
         if (root.TryGetProperty("model_type", out var mt) && (mt.ValueKind != JsonValueKind.String || mt.GetString() != "esmc"))
             throw new ModelLoadException($"{path}: model_type is {mt.GetRawText()}, expected \"esmc\".");
         foreach (var p in root.EnumerateObject())
