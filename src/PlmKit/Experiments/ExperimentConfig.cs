@@ -46,7 +46,7 @@ public sealed record ExperimentConfig
     public IReadOnlyList<string> Pools { get; init; } = ["mean"];
 
     /// <summary>Regressors (<c>lasso</c>, <c>ridge</c>).</summary>
-    public IReadOnlyList<string> Regressors { get; init; } = ["lasso"];
+    public IReadOnlyList<string> Regressors { get; init; } = [RegressorSpec.Default.Name];
 
     /// <summary>
     /// LassoCV settings of the <c>lasso</c> regressor (<c>nAlphas, eps, cv, maxIter, tol</c>), or null
@@ -55,7 +55,7 @@ public sealed record ExperimentConfig
     public LassoSettings? Lasso { get; init; }
 
     /// <summary>Evaluation protocols (<c>paper</c>, <c>default</c>).</summary>
-    public IReadOnlyList<string> Protocols { get; init; } = ["default"];
+    public IReadOnlyList<string> Protocols { get; init; } = [ScalingProtocol.Default.Key()];
 
     /// <summary>Training-set sizes for learning curves; empty = use all training rows.</summary>
     public IReadOnlyList<int> TrainSizes { get; init; } = [];
@@ -101,12 +101,12 @@ public sealed record ExperimentConfig
 
     /// <summary>The regressors, parsed (the <c>lasso</c> one with <see cref="Lasso"/>).</summary>
     /// <exception cref="ConfigurationException">An unknown regressor or a LassoCV setting out of range.</exception>
-    public IReadOnlyList<RegressorSpec> RegressorSpecs() =>
+    public IReadOnlyList<RegressorSpec> ParsedRegressors() =>
         Regressors.Select(r => RegressorSpec.Parse(r, r == "lasso" ? Lasso : null)).ToList();
 
     /// <summary>The scaling protocols, parsed.</summary>
     /// <exception cref="ConfigurationException">An unknown protocol.</exception>
-    public IReadOnlyList<ScalingProtocol> ScalingProtocols() => Protocols.Select(Regression.ScalingProtocols.Parse).ToList();
+    public IReadOnlyList<ScalingProtocol> ParsedProtocols() => Protocols.Select(ScalingProtocols.Parse).ToList();
 
     /// <summary>The config as indented JSON (for the manifest).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -183,8 +183,8 @@ public sealed record ExperimentConfig
         foreach (var (key, list) in new[] { ("datasets", Datasets.Select(d => d.Path)), ("models", Models), ("pools", Pools), ("regressors", Regressors), ("protocols", Protocols) })
             Need(list.Distinct().Count() == list.Count(), $"'{key}' lists an entry twice");
         Need(Layers.Distinct().Count() == Layers.Count, "'layers' lists a layer twice");
-        Parses(() => RegressorSpecs());
-        Parses(() => ScalingProtocols());
+        Parses(() => ParsedRegressors());
+        Parses(() => ParsedProtocols());
         Need(Lasso is null || Regressors.Contains("lasso"), "'lasso' settings apply to the lasso regressor, which 'regressors' does not list");
         Need(Dtype is "fp32" or "bf16", $"unknown dtype '{Dtype}' (fp32, bf16)");
         Need(Long is "error" or "truncate" or "windows", $"unknown long-sequence policy '{Long}' (error, truncate, windows)");

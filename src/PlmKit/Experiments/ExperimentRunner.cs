@@ -63,8 +63,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             throw new ConfigurationException($"parallelism must be at least 1 (got {Parallelism})");
         var clock = Stopwatch.StartNew();
         var manifest = new Manifest("run", CommandLine);
-        var regressors = config.RegressorSpecs();
-        var protocols = config.ScalingProtocols();
+        var regressors = config.ParsedRegressors();
+        var protocols = config.ParsedProtocols();
         var datasets = config.Datasets.Select(LoadDataset).ToList();
         var dropped = datasets.SelectMany(d => d.Assay.Dropped).ToList();
         var settings = new EmbedSettings(config.Dtype, config.Long, config.Device);
