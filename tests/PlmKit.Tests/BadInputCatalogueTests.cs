@@ -171,8 +171,7 @@ public sealed class BadInputCatalogueTests
 
     // ---- command lines -----------------------------------------------------------------------
 
-    // The argv of each command in one place each (evaluate's and stats' options are being renamed:
-    // --data → --input, --layer → --layers, --out → an output folder).
+    // The argv of each command in one place each; --out is an output folder for every command.
     private static string[] Embed(Folder f, string model, string input) =>
         ["embed", "--model", model, "--input", input, "--out", f.Sub("out"), "--device", "cpu", "--long", "truncate"];
 
@@ -180,11 +179,8 @@ public sealed class BadInputCatalogueTests
 
     private static string[] EmbedGood(Folder f, string model) => Embed(f, model, Golden.Fasta);
 
-    private static string[] Evaluate(Folder f, string data, string features = "onehot", params string[] extra)
-    {
-        Directory.CreateDirectory(f.Sub("out"));   // the results file's folder must exist
-        return ["evaluate", "--data", data, "--features", features, "--protocol", "default", "--out", f.Sub("out/results.csv"), .. extra];
-    }
+    private static string[] Evaluate(Folder f, string data, string features = "onehot", params string[] extra) =>
+        ["evaluate", "--input", data, "--features", features, "--protocol", "default", "--out", f.Sub("out"), .. extra];
 
     private static string[] Stats(Folder f, string input, params string[] extra) =>
         ["stats", "--input", input, "--effect", "method", "--random", "Dataset", "--response", "y", "--out", f.Sub("out/stats"), .. extra];

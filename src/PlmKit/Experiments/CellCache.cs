@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using PlmKit.Embeddings.Store;
+using PlmKit.Regression;
 
 namespace PlmKit.Experiments;
 
@@ -54,7 +55,7 @@ public sealed class CellCache : IDisposable
     }
 
     /// <summary>The cached rows of the cell with key <paramref name="key"/>, or null.</summary>
-    public IReadOnlyList<ExperimentResultRow>? Get(string key)
+    public IReadOnlyList<ResultRow>? Get(string key)
     {
         lock (_gate)
         {
@@ -85,7 +86,7 @@ public sealed class CellCache : IDisposable
     }
 
     /// <summary>Stores a finished cell (ignored when already cached).</summary>
-    public void Put(ExperimentCell cell, IReadOnlyList<ExperimentResultRow> rows, double seconds) =>
+    public void Put(ExperimentCell cell, IReadOnlyList<ResultRow> rows, double seconds) =>
         Insert(cell.Key, JsonSerializer.Serialize(cell), JsonSerializer.Serialize(rows, NumberOptions), PlmKitVersion.Current, seconds, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
 
     /// <summary>Number of cached cells.</summary>
@@ -147,8 +148,8 @@ public sealed class CellCache : IDisposable
 
     private static readonly JsonSerializerOptions NumberOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    private IReadOnlyList<ExperimentResultRow> Parse(string json) =>
-        JsonSerializer.Deserialize<List<ExperimentResultRow>>(json, NumberOptions)
+    private IReadOnlyList<ResultRow> Parse(string json) =>
+        JsonSerializer.Deserialize<List<ResultRow>>(json, NumberOptions)
         ?? throw new InputException(Path.Combine(Directory, FileName), null, "a cached cell has no rows");
 
     /// <inheritdoc/>

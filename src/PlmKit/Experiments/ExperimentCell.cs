@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using PlmKit.Regression;
 
 namespace PlmKit.Experiments;
 
@@ -14,8 +15,8 @@ namespace PlmKit.Experiments;
 /// <param name="ModelId">Weights identity (SHA-256 or hub revision).</param>
 /// <param name="Layer">Layer (resolved, ≥ 0).</param>
 /// <param name="Pool">Pooling method.</param>
-/// <param name="Regressor"><c>lasso</c> or <c>ridge</c>.</param>
-/// <param name="Protocol"><c>paper</c> or <c>default</c>.</param>
+/// <param name="Regressor">The regressor and its settings.</param>
+/// <param name="Protocol">The scaling protocol.</param>
 /// <param name="TrainSize">Training rows per fold for a learning curve, or null for all.</param>
 /// <param name="Folds">Outer folds K.</param>
 /// <param name="Seed">Seed of folds and subsampling.</param>
@@ -24,14 +25,16 @@ namespace PlmKit.Experiments;
 /// <param name="Dtype">Dtype of the embeddings.</param>
 public sealed record ExperimentCell(
     string Dataset, string DatasetSha256, string Model, string ModelName, string ModelId, int Layer, string Pool,
-    string Regressor, string Protocol, int? TrainSize, int Folds, int Seed, int Repeats, string LongPolicy, string Dtype)
+    RegressorSpec Regressor, ScalingProtocol Protocol, int? TrainSize, int Folds, int Seed, int Repeats, string LongPolicy, string Dtype)
 {
     /// <summary>
     /// SHA-256 over everything that determines the cell's numbers (not the display names), so a
-    /// renamed dataset or model reuses its cells and a changed file or setting does not.
+    /// renamed dataset or model reuses its cells and a changed file or setting does not. The
+    /// regressor's key names LassoCV settings only where they differ from the study's, so cells
+    /// cached before those settings could be changed keep their keys.
     /// </summary>
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor}|{Protocol}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}")));
+        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor.Key}|{Protocol.Key()}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}")));
 
     /// <summary>
     /// The unit of sharding: every cell of one dataset and one model goes to the same shard, so

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
+using PlmKit.Data;
+using PlmKit.Regression;
 
 namespace PlmKit.Experiments;
 
@@ -46,10 +48,16 @@ public sealed record ExperimentConfig
     public IReadOnlyList<string> Pools { get; init; } = ["mean"];
 
     /// <summary>Regressors (<c>lasso</c>, <c>ridge</c>).</summary>
-    public IReadOnlyList<string> Regressors { get; init; } = ["lasso"];
+    public IReadOnlyList<string> Regressors { get; init; } = [RegressorSpec.Default.Name];
+
+    /// <summary>
+    /// LassoCV settings of the <c>lasso</c> regressor (<c>nAlphas, eps, cv, maxIter, tol</c>), or null
+    /// for the study's (<see cref="LassoSettings.Study"/>); keys left out keep the study's value.
+    /// </summary>
+    public LassoSettings? Lasso { get; init; }
 
     /// <summary>Evaluation protocols (<c>paper</c>, <c>default</c>).</summary>
-    public IReadOnlyList<string> Protocols { get; init; } = ["default"];
+    public IReadOnlyList<string> Protocols { get; init; } = [ScalingProtocol.Default.Key()];
 
     /// <summary>Training-set sizes for learning curves; empty = use all training rows.</summary>
     public IReadOnlyList<int> TrainSizes { get; init; } = [];
@@ -58,10 +66,10 @@ public sealed record ExperimentConfig
     public int Repeats { get; init; } = 1;
 
     /// <summary>Outer folds K.</summary>
-    public int Folds { get; init; } = 5;
+    public int Folds { get; init; } = FoldScheme.DefaultK;
 
     /// <summary>Seed of the outer folds and subsampling.</summary>
-    public int Seed { get; init; } = 42;
+    public int Seed { get; init; } = (int)FoldScheme.DefaultSeed;
 
     /// <summary>Mixed model to fit on the results table after the run, or null for none.</summary>
     public StatisticsSpec? Statistics { get; init; }
@@ -106,6 +114,15 @@ public sealed record ExperimentConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
     };
+
+    /// <summary>The regressors, parsed (the <c>lasso</c> one with <see cref="Lasso"/>).</summary>
+    /// <exception cref="ConfigurationException">An unknown regressor or a LassoCV setting out of range.</exception>
+    public IReadOnlyList<RegressorSpec> ParsedRegressors() =>
+        Regressors.Select(r => RegressorSpec.Parse(r, r == "lasso" ? Lasso : null)).ToList();
+
+    /// <summary>The scaling protocols, parsed.</summary>
+    /// <exception cref="ConfigurationException">An unknown protocol.</exception>
+    public IReadOnlyList<ScalingProtocol> ParsedProtocols() => Protocols.Select(ScalingProtocols.Parse).ToList();
 
     /// <summary>The config as indented JSON (for the manifest).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -157,6 +174,18 @@ public sealed record ExperimentConfig
             if (!ok)
                 throw new InputException(source, null, problem);
         }
+        // The settings' own parsers give the messages, so the CLI and experiment files word them alike.
+        void Parses(Action parse, string? context = null)
+        {
+            try
+            {
+                parse();
+            }
+            catch (ConfigurationException e)
+            {
+                throw new InputException(source, null, context is null ? e.Message : $"{context}: {e.Message}");
+            }
+        }
         Need(Datasets.Count > 0, "'datasets' is empty: list at least one assay file");
         Need(Models.Count > 0, "'models' is empty: list at least one model");
         Need(Layers.Count > 0 && Pools.Count > 0 && Regressors.Count > 0 && Protocols.Count > 0,
@@ -164,16 +193,16 @@ public sealed record ExperimentConfig
         foreach (var d in Datasets)
         {
             Need(File.Exists(d.Path), $"dataset file {d.Path} not found");
-            Need(d.Format is "auto" or "swat" or "proteingym" or "fasta-csv" or "csv", $"dataset {d.Path}: unknown format '{d.Format}' (auto, swat, proteingym, fasta-csv, csv)");
+            Parses(() => AssayFormats.Parse(d.Format), $"dataset {d.Path}");
             Need(d.Format != "fasta-csv" || d.Targets is not null, $"dataset {d.Path}: format fasta-csv needs 'targets' (a CSV id,target)");
+            Need(d.Targets is null || d.Format is "fasta-csv" or "auto", $"dataset {d.Path}: 'targets' applies to FASTA input only (format fasta-csv), not to format {d.Format}");
         }
         foreach (var (key, list) in new[] { ("datasets", Datasets.Select(d => d.Path)), ("models", Models), ("pools", Pools), ("regressors", Regressors), ("protocols", Protocols) })
             Need(list.Distinct().Count() == list.Count(), $"'{key}' lists an entry twice");
         Need(Layers.Distinct().Count() == Layers.Count, "'layers' lists a layer twice");
-        foreach (var r in Regressors)
-            Need(r is "lasso" or "ridge", $"unknown regressor '{r}' (lasso, ridge)");
-        foreach (var p in Protocols)
-            Need(p is "paper" or "default", $"unknown protocol '{p}' (paper, default)");
+        Parses(() => ParsedRegressors());
+        Parses(() => ParsedProtocols());
+        Need(Lasso is null || Regressors.Contains("lasso"), "'lasso' settings apply to the lasso regressor, which 'regressors' does not list");
         try
         {
             _ = EmbedSettings;

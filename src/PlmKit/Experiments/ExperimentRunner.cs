@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using PlmKit.Data;
 using PlmKit.Embeddings.Store;
+using PlmKit.Regression;
 
 namespace PlmKit.Experiments;
 
@@ -61,6 +62,9 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         if (Parallelism < 1)
             throw new ConfigurationException($"parallelism must be at least 1 (got {Parallelism})");
         var clock = Stopwatch.StartNew();
+        var manifest = new Manifest("run", CommandLine);
+        var regressors = config.ParsedRegressors();
+        var protocols = config.ParsedProtocols();
         var datasets = config.Datasets.Select(LoadDataset).ToList();
         var dropped = datasets.SelectMany(d => d.Assay.Dropped).ToList();
         var settings = config.EmbedSettings;
@@ -74,7 +78,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                     if (Shard.Contains(ExperimentCell.ShardUnit(d.Sha256, model)))
                     {
                         var source = OpenModel(model, settings);
-                        units.Add((d, model, source, CellsOf(d, model, source).ToList()));
+                        units.Add((d, model, source, CellsOf(d, model, source, regressors, protocols).ToList()));
                     }
             // Opened once every input has been read, so a bad one leaves no empty store behind.
             using var store = EmbeddingStore.Open(config.Store);
@@ -115,13 +119,13 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 return new RunReport(allCells, toDo, cached, embedding, null, null, dropped);
             Directory.CreateDirectory(config.Out);
             string results = Path.Combine(config.Out, "results.csv");
-            ExperimentResultRow.WriteCsv(results, allCells.SelectMany(c => cache.Get(c.Key)
+            ResultRow.Write(results, allCells.SelectMany(c => cache.Get(c.Key)
                 ?? throw new PlmKitException($"cell {c.Key} vanished from the cache {config.Store}")));
-            string manifest = RunManifest.Write(Path.Combine(config.Out, "manifest.json"), config, CommandLine,
+            string manifestPath = RunManifest.Write(Path.Combine(config.Out, "manifest.json"), manifest.Output(results), config,
                 datasets.Select(d => (d.Name, d.Spec, d.Sha256, d.Assay.Count, (IReadOnlyList<DroppedRecord>)d.Assay.Dropped)).ToList(),
                 units.Select(u => u.Source).DistinctBy(s => s.ModelId).ToList(),
-                allCells.Count, toDo, cached, clock.Elapsed);
-            return new RunReport(allCells, toDo, cached, embedding, results, manifest, dropped);
+                allCells.Count, toDo, cached);
+            return new RunReport(allCells, toDo, cached, embedding, results, manifestPath, dropped);
         }
         finally
         {
@@ -143,7 +147,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         }
     }
 
-    private IEnumerable<ExperimentCell> CellsOf(LoadedDataset data, string model, IEmbeddingSource source)
+    private IEnumerable<ExperimentCell> CellsOf(LoadedDataset data, string model, IEmbeddingSource source,
+        IReadOnlyList<RegressorSpec> regressors, IReadOnlyList<ScalingProtocol> protocols)
     {
         int?[] sizes = config.TrainSizes.Count == 0 ? [null] : config.TrainSizes.Select(n => (int?)n).ToArray();
         foreach (var layerRequest in config.Layers)
@@ -152,8 +157,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             if (layer < 0 || layer > source.LayerCount)
                 throw new ConfigurationException($"layer {layerRequest} does not exist in {source.ModelName} (layers 0…{source.LayerCount})");
             foreach (var pool in config.Pools)
-                foreach (var regressor in config.Regressors)
-                    foreach (var protocol in config.Protocols)
+                foreach (var regressor in regressors)
+                    foreach (var protocol in protocols)
                         foreach (var size in sizes)
                             yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
                                 regressor, protocol, size, config.Folds, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype);
@@ -184,14 +189,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
 
     private LoadedDataset LoadDataset(DatasetSpec spec)
     {
-        var format = spec.Format switch
-        {
-            "swat" => AssayFormat.Swat,
-            "proteingym" => AssayFormat.ProteinGym,
-            "fasta-csv" => AssayFormat.FastaCsv,
-            "csv" => AssayFormat.Csv,
-            _ => AssayFormat.Auto,
-        };
+        var format = AssayFormats.Parse(spec.Format);
+        AssayFormats.CheckTargets(spec.Path, format, spec.Targets);
         var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid };
         var assay = AssayReader.Read(spec.Path, format, options);
         string sha = FileHash.Sha256(spec.Path);

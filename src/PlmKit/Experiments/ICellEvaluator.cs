@@ -1,4 +1,5 @@
 using PlmKit.Data;
+using PlmKit.Regression;
 
 namespace PlmKit.Experiments;
 
@@ -12,5 +13,5 @@ public interface ICellEvaluator
     /// repeat for learning curves). Must be deterministic given the cell's seed and thread-safe:
     /// cells are evaluated in parallel.
     /// </summary>
-    IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features);
+    IReadOnlyList<ResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features);
 }

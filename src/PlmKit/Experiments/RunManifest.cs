@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PlmKit.Data;
@@ -8,28 +6,29 @@ using PlmKit.Embeddings.Store;
 namespace PlmKit.Experiments;
 
 /// <summary>
-/// The run manifest written beside the results: PlmKit version and commit, the command, the full
-/// config (seeds included), SHA-256 of every input and the weights identity of every model, cell
-/// counts and the machine — enough to tell later exactly what produced a table.
+/// The run manifest written beside the results, in the core <see cref="Manifest"/> schema: PlmKit
+/// version and commit, the command line, the full config (seeds included), SHA-256 of every input
+/// and output, then the weights identity of every model, per-dataset rows and drops, and cell
+/// counts — enough to tell later exactly what produced a table.
 /// </summary>
 public static class RunManifest
 {
-    /// <summary>Writes the manifest (atomically) and returns its path.</summary>
-    public static string Write(string path, ExperimentConfig config, IReadOnlyList<string> commandLine,
+    /// <summary>Completes <paramref name="manifest"/> (started with the run, its outputs recorded) and writes it atomically; returns its path.</summary>
+    public static string Write(string path, Manifest manifest, ExperimentConfig config,
         IReadOnlyList<(string Name, DatasetSpec Spec, string Sha256, int Rows, IReadOnlyList<DroppedRecord> Dropped)> datasets, IReadOnlyList<IEmbeddingSource> models,
-        int cells, int computed, int cached, TimeSpan elapsed)
+        int cells, int computed, int cached)
     {
-        var manifest = new JsonObject
+        manifest.Seed("folds", config.Seed);
+        foreach (var (key, value) in JsonNode.Parse(config.ToJson())!.AsObject())
+            manifest.Config(key, value);
+        foreach (var d in datasets)
         {
-            ["plmkit_version"] = PlmKitVersion.Current,
-            ["plmkit_commit"] = PlmKitVersion.Commit,
-            ["created_utc"] = DateTime.UtcNow.ToString("O"),
-            ["command"] = new JsonArray(commandLine.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
-            ["experiment"] = config.Name,
-            ["seed"] = config.Seed,
-            ["folds"] = config.Folds,
-            ["config"] = JsonNode.Parse(config.ToJson()),
-            ["datasets"] = new JsonArray(datasets.Select(d => (JsonNode?)new JsonObject
+            manifest.Input(d.Spec.Path);
+            if (d.Spec.Targets is not null) manifest.Input(d.Spec.Targets);
+        }
+        manifest
+            .Set("experiment", config.Name)
+            .Set("datasets", new JsonArray(datasets.Select(d => (JsonNode?)new JsonObject
             {
                 ["name"] = d.Name,
                 ["path"] = d.Spec.Path,
@@ -40,8 +39,8 @@ public static class RunManifest
                 {
                     ["file"] = r.File, ["line"] = r.Line, ["id"] = r.Id, ["problem"] = r.Problem,
                 }).ToArray()),
-            }).ToArray()),
-            ["models"] = new JsonArray(models.Select(m => (JsonNode?)new JsonObject
+            }).ToArray()))
+            .Set("models", new JsonArray(models.Select(m => (JsonNode?)new JsonObject
             {
                 ["name"] = m.ModelName,
                 ["weights"] = m.ModelId,
@@ -49,19 +48,11 @@ public static class RunManifest
                 ["dtype"] = m.Dtype,
                 ["long_policy"] = m.LongPolicy,
                 ["device"] = m.Device,
-            }).ToArray()),
-            ["cells"] = new JsonObject { ["total"] = cells, ["computed"] = computed, ["cached"] = cached },
-            ["seconds"] = Math.Round(elapsed.TotalSeconds, 3),
-            ["machine"] = new JsonObject
-            {
-                ["os"] = RuntimeInformation.OSDescription,
-                ["cores"] = Environment.ProcessorCount,
-                ["dotnet"] = Environment.Version.ToString(),
-            },
-            ["store"] = config.Store,
-            ["results"] = "results.csv",
-        };
-        AtomicFile.WriteAllText(path, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }).ToArray()))
+            .Set("cells", new JsonObject { ["total"] = cells, ["computed"] = computed, ["cached"] = cached })
+            .Set("store", config.Store)
+            .Set("results", "results.csv")
+            .Write(path);
         return path;
     }
 

@@ -21,39 +21,15 @@ public enum ScalingProtocol
 /// <param name="Dataset">Dataset name (<c>Dataset</c>).</param>
 /// <param name="Model">Feature source (<c>Model</c>): e.g. <c>esm2_t6_8M</c>, <c>onehot</c>.</param>
 /// <param name="CompressionMethod">Pooling (<c>Compression_method</c>): e.g. <c>mean</c>; empty for baselines.</param>
-/// <param name="Layer">Representation layer (<c>Layer</c>), empty when not applicable.</param>
-public sealed record ResultLabels(string Dataset, string Model, string CompressionMethod, string Layer);
-
-/// <summary>Metrics of one outer fold; column names of the study's result tables in comments.</summary>
-/// <param name="Labels">Dataset / model / compression / layer.</param>
-/// <param name="Fold">1-based outer fold (<c>Fold</c>).</param>
-/// <param name="R2Train">R² on the training rows (<c>R2_score_train</c>).</param>
-/// <param name="MaeTrain">MAE on the training rows (<c>MAE_score_train</c>).</param>
-/// <param name="RmseTrain">RMSE on the training rows (<c>RMSE_score_train</c>).</param>
-/// <param name="R2Test">R² on the test rows (<c>R2_score_test</c>).</param>
-/// <param name="MaeTest">MAE on the test rows (<c>MAE_score_test</c>).</param>
-/// <param name="RmseTest">RMSE on the test rows (<c>RMSE_score_test</c>).</param>
-/// <param name="RhoTrain">Spearman ρ on the training rows, NaN for constant predictions (<c>rho_score_train</c>).</param>
-/// <param name="RhoTest">Spearman ρ on the test rows (<c>rho_score_test</c>).</param>
-/// <param name="NonZeroCoefs">Coefficients ≠ 0 (<c>nun_zero_coefs</c>).</param>
-/// <param name="Alpha">Chosen regularisation (<c>alpha</c>).</param>
-/// <param name="NTrain">Training rows (<c>n_train</c>).</param>
-/// <param name="NTest">Test rows (<c>n_test</c>).</param>
-/// <param name="FitSeconds">Wall time of scaling + fit (<c>fit_seconds</c>).</param>
-/// <param name="SampleSize">Rows the folds were cut from (<c>Sample_size</c>): all rows, or the subsample of a learning curve.</param>
-public sealed record FoldResult(
-    ResultLabels Labels, int Fold,
-    double R2Train, double MaeTrain, double RmseTrain,
-    double R2Test, double MaeTest, double RmseTest,
-    double RhoTrain, double RhoTest, int NonZeroCoefs,
-    double Alpha, int NTrain, int NTest, double FitSeconds, int SampleSize);
+/// <param name="Layer">Representation layer (<c>Layer</c>), null when not applicable.</param>
+public sealed record ResultLabels(string Dataset, string Model, string CompressionMethod, int? Layer);
 
 /// <summary>One fold's result with the fitted model and its test predictions.</summary>
-/// <param name="Result">Metrics.</param>
+/// <param name="Result">The result row (metrics and labels).</param>
 /// <param name="Model">The fitted regressor.</param>
 /// <param name="TestRows">Test rows as indices into the X given to the evaluation, ascending; for a learning curve, rows of the full data in subsample order.</param>
 /// <param name="TestPredictions">Predictions for <paramref name="TestRows"/>.</param>
-public sealed record FoldEvaluation(FoldResult Result, IRegressionModel Model, ImmutableArray<int> TestRows, ImmutableArray<double> TestPredictions);
+public sealed record FoldEvaluation(ResultRow Result, IRegressionModel Model, ImmutableArray<int> TestRows, ImmutableArray<double> TestPredictions);
 
 /// <summary>Outer cross-validation of a regressor under a scaling protocol, and learning curves.</summary>
 public static class CrossValidation
@@ -95,11 +71,11 @@ public static class CrossValidation
             var seconds = clock.Elapsed.TotalSeconds;
             var predTrain = model.Predict(xTrain);
             var predTest = model.Predict(xTest);
-            var result = new FoldResult(labels, k + 1,
+            var result = new ResultRow(labels.Dataset, labels.Model, labels.CompressionMethod, k + 1,
                 Metrics.R2(yTrain, predTrain), Metrics.Mae(yTrain, predTrain), Metrics.Rmse(yTrain, predTrain),
                 Metrics.R2(yTest, predTest), Metrics.Mae(yTest, predTest), Metrics.Rmse(yTest, predTest),
                 Metrics.Spearman(yTrain, predTrain), Metrics.Spearman(yTest, predTest), model.NonZeroCount,
-                model.Alpha, train.Length, test.Length, seconds, y.Count);
+                labels.Layer, model.Alpha, train.Length, test.Length, seconds, y.Count, regressor.Name, protocol.Key());
             results.Add(new FoldEvaluation(result, model, test.ToImmutableArray(), predTest.ToImmutableArray()));
         }
         return results;

@@ -130,7 +130,7 @@ public sealed class LassoCV : IRegressor
     public LassoCVOptions Options { get; }
 
     /// <inheritdoc />
-    public string Name => "lasso";
+    public string Name => LassoSettings.Of(Options).Key;
 
     /// <inheritdoc />
     IRegressionModel IRegressor.Fit(Matrix<double> x, IReadOnlyList<double> y) => Fit(x, y);

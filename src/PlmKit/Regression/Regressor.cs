@@ -8,7 +8,7 @@ namespace PlmKit.Regression;
 /// </summary>
 public interface IRegressor
 {
-    /// <summary>Short name for result tables (<c>lasso</c>, <c>ridge</c>).</summary>
+    /// <summary>The canonical key written in the results' <c>Regressor</c> column (<see cref="RegressorSpec.Key"/>: <c>lasso</c>, <c>lasso(tol=0.001)</c>, <c>ridge</c>).</summary>
     string Name { get; }
 
     /// <summary>Fits on X (n_samples × n_features) and y (n_samples), both finite.</summary>

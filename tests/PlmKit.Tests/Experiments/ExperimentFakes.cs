@@ -3,6 +3,7 @@ using System.Text;
 using PlmKit.Data;
 using PlmKit.Embeddings.Store;
 using PlmKit.Experiments;
+using PlmKit.Regression;
 using PlmKit.StoreWorker;
 
 namespace PlmKit.Tests.Experiments;
@@ -33,17 +34,17 @@ internal sealed class FakeEvaluator : ICellEvaluator
 
     public int Evaluated => Volatile.Read(ref _evaluated);
 
-    public IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features)
+    public IReadOnlyList<ResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features)
     {
         Interlocked.Increment(ref _evaluated);
         Assert.Equal(assay.Count, features.Length);
         return Enumerable.Range(0, cell.Folds).Select(fold =>
         {
             var rows = Enumerable.Range(0, features.Length).Where(i => i % cell.Folds == fold).ToList();
-            double score = rows.Average(i => features[i][0]) + (cell.Protocol == "paper" ? 0.5 : 0);
-            return new ExperimentResultRow(cell.Dataset, cell.ModelName, cell.Pool, fold, score, 1, 2, score / 2, 3, 4,
+            double score = rows.Average(i => features[i][0]) + (cell.Protocol == ScalingProtocol.Paper ? 0.5 : 0);
+            return new ResultRow(cell.Dataset, cell.ModelName, cell.Pool, fold, score, 1, 2, score / 2, 3, 4,
                 double.NaN, 0.25, 7, cell.Layer, 0.01, features.Length - rows.Count, rows.Count, 0, cell.TrainSize ?? features.Length - rows.Count,
-                cell.Regressor, cell.Protocol);
+                cell.Regressor.Key, cell.Protocol.Key());
         }).ToList();
     }
 }

@@ -46,17 +46,18 @@ public class ExperimentRunnerTests
         Assert.Equal(2 * (30 + 25), models.Embedded); // each model embeds each sequence once
         Assert.Equal([0, 2], report.Cells.Select(c => c.Layer).Distinct().Order()); // −1 = last layer (2)
         var lines = File.ReadAllLines(report.ResultsPath!);
-        Assert.Equal(ExperimentResultRow.Header, lines[0]);
+        Assert.Equal(string.Join(',', PlmKit.Regression.ResultRow.Columns), lines[0]);
         Assert.Equal(1 + 32 * 3, lines.Length);
         Assert.StartsWith("ALPHA,model-a,mean,0,", lines[1]);
-        Assert.Contains(",NaN,", lines[1]);
+        Assert.Contains(",4,,0.25,", lines[1]); // NaN (rho_score_train) is an empty cell, as evaluate writes it
         Assert.EndsWith(",lasso,paper", lines[1]);
         Assert.Equal(32, progress.Last().Done);
 
         var manifest = JsonNode.Parse(File.ReadAllText(report.ManifestPath!))!;
         Assert.Equal(FileHash.Sha256(tmp.Sub("data/ALPHA.csv")), (string?)manifest["datasets"]![0]!["sha256"]);
         Assert.Equal(models.Opened["model-a"].ModelId, (string?)manifest["models"]![0]!["weights"]);
-        Assert.Equal(42, (int)manifest["seed"]!);
+        Assert.Equal(Manifest.Schema, (string?)manifest["schema"]);
+        Assert.Equal(42, (int)manifest["seeds"]!["folds"]!);
         Assert.Equal(32, (int)manifest["cells"]!["computed"]!);
         Assert.Equal("grid", (string?)manifest["config"]!["name"]);
 
@@ -94,7 +95,7 @@ public class ExperimentRunnerTests
     {
         private readonly FakeEvaluator _inner = new();
 
-        public IReadOnlyList<ExperimentResultRow> Evaluate(ExperimentCell cell, PlmKit.Data.Assay assay, double[][] features) =>
+        public IReadOnlyList<PlmKit.Regression.ResultRow> Evaluate(ExperimentCell cell, PlmKit.Data.Assay assay, double[][] features) =>
             _inner.Evaluated < after ? _inner.Evaluate(cell, assay, features) : throw new PlmKitException("simulated crash");
     }
 
@@ -209,6 +210,13 @@ public class ExperimentRunnerTests
     [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\", \"format\": \"fasta-csv\" } ] }", "needs 'targets'")]
     [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"trainSizes\": [1] }", "'trainSizes'")]
     [InlineData("{ \"models\": [\"m\"],\n \"datasets\": [ { \"path\": \"d.csv\" } ], \"layers\": [\"x\"] }", ":2: not a valid experiment")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"regressors\": [\"svm\"] }", "unknown regressor 'svm' (lasso, ridge)")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\", \"format\": \"xlsx\" } ] }", "unknown format 'xlsx' (auto, swat, proteingym, fasta-csv, csv)")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\", \"format\": \"swat\", \"targets\": \"d.csv\" } ] }", "'targets' applies to FASTA input only")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"regressors\": [\"ridge\"], \"lasso\": { \"tol\": 0.001 } }", "'lasso' settings apply to the lasso regressor")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"lasso\": { \"tol\": 0 } }", "lasso tol must be a positive number")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"lasso\": { \"cv\": 1 } }", "lasso cv must be at least 2")]
+    [InlineData("{ \"models\": [\"m\"], \"datasets\": [ { \"path\": \"d.csv\" } ], \"lasso\": { \"alpha\": 1 } }", "not a valid experiment")]
     public void Bad_experiment_files_fail_with_the_file_and_problem(string json, string expected)
     {
         using var tmp = new TempDir();

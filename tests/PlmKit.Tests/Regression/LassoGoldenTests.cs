@@ -45,7 +45,7 @@ public class LassoGoldenTests
         var expected = GoldenLasso.Csv(dataset, featureSet, variant);
         var outer = OuterFolds.ShuffledKFold(y.Length, 5, 42);
         var protocol = variant == "study" ? ScalingProtocol.Paper : ScalingProtocol.Default;
-        var labels = new ResultLabels(dataset, featureSet, "", "");
+        var labels = new ResultLabels(dataset, featureSet, "", null);
         var results = CrossValidation.Run(x, y, outer, protocol, new LassoCV(options), labels, folds);
 
         foreach (var e in results)
@@ -54,15 +54,15 @@ public class LassoGoldenTests
             var jf = json.RootElement.GetProperty("folds")[k];
             var row = expected[k];
             Assert.Equal(jf.GetProperty("test_idx").EnumerateArray().Select(v => v.GetInt32()), e.TestRows);
-            Assert.Equal(row["alpha_"], e.Result.Alpha, 1e-9 * row["alpha_"]);
+            Assert.Equal(row["alpha_"], e.Result.alpha, 1e-9 * row["alpha_"]);
             Assert.Equal((int)row["n_nonzero_abs_gt_1e-12"], e.Model.Coefficients.Count(c => Math.Abs(c) > 1e-12));
-            Assert.Equal(row["r2_test"], e.Result.R2Test, Tol);
-            Assert.Equal(row["r2_train"], e.Result.R2Train, Tol);
-            Assert.Equal(row["mae_test"], e.Result.MaeTest, Tol);
-            Assert.Equal(row["rmse_test"], e.Result.RmseTest, Tol);
+            Assert.Equal(row["r2_test"], e.Result.R2_score_test, Tol);
+            Assert.Equal(row["r2_train"], e.Result.R2_score_train, Tol);
+            Assert.Equal(row["mae_test"], e.Result.MAE_score_test, Tol);
+            Assert.Equal(row["rmse_test"], e.Result.RMSE_score_test, Tol);
             Assert.Equal(row["intercept_"], e.Model.Intercept, Tol);
-            AssertNanOrClose(row["spearman_test"], e.Result.RhoTest);
-            AssertNanOrClose(row["spearman_train"], e.Result.RhoTrain);
+            AssertNanOrClose(row["spearman_test"], e.Result.rho_score_test);
+            AssertNanOrClose(row["spearman_train"], e.Result.rho_score_train);
             var yPred = jf.GetProperty("y_pred_test").EnumerateArray().Select(v => v.GetDouble()).ToArray();
             for (var i = 0; i < yPred.Length; i++) Assert.Equal(yPred[i], e.TestPredictions[i], Tol);
             if (k == 0) CheckPath(json, (LassoCVFit)e.Model);

@@ -65,12 +65,12 @@ public class RegressionUnitTests
         // those 15 tests positions [0,5,9,11,13] first, i.e. rows [27,9,0,16,13].
         var x = Matrix<double>.Build.Dense(30, 2, (i, j) => Math.Sin(i * 1.3 + j));
         var y = Enumerable.Range(0, 30).Select(i => Math.Cos(i * 0.7)).ToArray();
-        var labels = new ResultLabels("d", "m", "", "");
+        var labels = new ResultLabels("d", "m", "", null);
         var curve = CrossValidation.LearningCurve(x, y, [15, 30], 1, 3, 42, ScalingProtocol.Paper, new RidgeCV(), labels);
         Assert.Equal(6, curve.Count);
         Assert.Equal([27, 9, 0, 16, 13], curve[0].TestRows.ToArray());
-        Assert.All(curve.Take(3), e => Assert.Equal(15, e.Result.SampleSize));
-        Assert.Equal(10, curve[0].Result.NTrain);
+        Assert.All(curve.Take(3), e => Assert.Equal(15, e.Result.Sample_size));
+        Assert.Equal(10, curve[0].Result.n_train);
         Assert.Throws<ConfigurationException>(() => CrossValidation.LearningCurve(x, y, [14], 1, 3, 42, ScalingProtocol.Paper, new RidgeCV(), labels));
     }
 
@@ -189,17 +189,18 @@ public class RegressionUnitTests
     }
 
     [Fact]
-    public void ResultsCsvIsAtomicAndWritesNaNAsEmpty()
+    public void ResultRowsAreWrittenAtomicallyWithRfc4180QuotingNaNAndNoLayerAsEmpty()
     {
         using var tmp = new TempDir();
         var path = tmp.Sub("r.csv");
-        var row = new FoldResult(new ResultLabels("D,1", "m", "mean", "6"), 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 0.01, 8, 2, 0.5, 10);
-        ResultsCsv.Write(path, [row]);
+        var row = new ResultRow("D,1", "m \"x\"", "mean", 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 6, 0.01, 8, 2, 0.5, 10, "lasso", "paper");
+        ResultRow.Write(path, [row, row with { Layer = null, Model = "onehot", Compression_method = "" }]);
         var lines = File.ReadAllLines(path);
-        Assert.Equal(2, lines.Length);
-        Assert.StartsWith("Dataset,Model,Compression_method,Fold,R2_score_train,", lines[0]);
-        Assert.EndsWith("nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size", lines[0]);
-        Assert.Equal("\"D,1\",m,mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10", lines[1]);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("Dataset,Model,Compression_method,Fold,R2_score_train,MAE_score_train,RMSE_score_train,R2_score_test,MAE_score_test,RMSE_score_test,"
+            + "rho_score_train,rho_score_test,nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size,Regressor,Protocol", lines[0]);
+        Assert.Equal("\"D,1\",\"m \"\"x\"\"\",mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10,lasso,paper", lines[1]);
+        Assert.Equal("\"D,1\",onehot,,1,0.5,1,2,0.25,1,2,,0.1,3,,0.01,8,2,0.5,10,lasso,paper", lines[2]);
         Assert.Single(Directory.GetFiles(tmp.Path));
     }
 

@@ -130,21 +130,21 @@ public sealed class StoreCliTests : IDisposable
             "--out", _tmp.Sub("emb"), "--store", _tmp.Sub("store"));
         Assert.True(code == 0, err);
 
-        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", _tmp.Sub("emb"), "--layer", "2", "--pool", "mean",
-            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-dir.csv"));
+        (code, _, err) = CliRunner.Run("evaluate", "--input", data, "--features", _tmp.Sub("emb"), "--layers", "2", "--pool", "mean",
+            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-dir"));
         Assert.True(code == 0, err);
-        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--model", "tiny", "--layer", "2", "--pool", "mean",
-            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-store.csv"));
+        (code, _, err) = CliRunner.Run("evaluate", "--input", data, "--features", "store:" + _tmp.Sub("store"), "--model", "tiny", "--layers", "2", "--pool", "mean",
+            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("from-store"));
         Assert.True(code == 0, err);
-        var fromDir = File.ReadAllLines(_tmp.Sub("from-dir.csv"));
-        var fromStore = File.ReadAllLines(_tmp.Sub("from-store.csv"));
+        var fromDir = File.ReadAllLines(_tmp.Sub("from-dir/results.csv"));
+        var fromStore = File.ReadAllLines(_tmp.Sub("from-store/results.csv"));
         int fitSeconds = Array.IndexOf(fromDir[0].Split(','), "fit_seconds"), model = Array.IndexOf(fromDir[0].Split(','), "Model");
         Assert.Equal(fromDir.Length, fromStore.Length);
         for (int i = 0; i < fromDir.Length; i++)
             Assert.Equal(Columns(fromDir[i], fitSeconds).Where((_, k) => k != model), Columns(fromStore[i], fitSeconds).Where((_, k) => k != model));
 
-        (code, _, err) = CliRunner.Run("evaluate", "--data", data, "--features", "store:" + _tmp.Sub("store"), "--layer", "1", "--pool", "mean",
-            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("x.csv"));
+        (code, _, err) = CliRunner.Run("evaluate", "--input", data, "--features", "store:" + _tmp.Sub("store"), "--layers", "1", "--pool", "mean",
+            "--protocol", "default", "--folds", "5", "--out", _tmp.Sub("x"));
         Assert.Equal(2, code);
         Assert.Contains("holds no vectors", err);
 
@@ -161,9 +161,10 @@ public sealed class StoreCliTests : IDisposable
         var run = File.ReadAllLines(_tmp.Sub("run-out/results.csv"));
         Assert.Equal(1 + 2 * 5, run.Length);
         var runFit = Array.IndexOf(run[0].Split(','), "fit_seconds");
-        // The run's 'default' rows are evaluate's rows plus the Regressor and Protocol columns.
+        // One row type: the run's 'default' rows are evaluate's rows, column for column (fit time aside).
+        Assert.Equal(fromStore[0], run[0]);
         for (int i = 1; i <= 5; i++)
-            Assert.Equal(Columns(fromStore[i], fitSeconds), Columns(run[i], runFit)[..^2]);
+            Assert.Equal(Columns(fromStore[i], fitSeconds), Columns(run[i], runFit));
         Assert.True(File.Exists(_tmp.Sub("run-out/manifest.json")));
         // The run's statistics are `plmkit stats` on its table: R2_score_test ~ Protocol + (1|Fold).
         Assert.Contains("n = 10; groups: Fold 5", stdout);
