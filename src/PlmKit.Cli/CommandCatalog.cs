@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return Commands.StoreCommand.Create();
         yield return Commands.ScoreCommand.Create();
         yield return Commands.EvaluateCommand.Create();
+        yield return Commands.FineTuneCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();
         yield return Commands.ReproduceCommand.Create();

@@ -55,7 +55,7 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, Tensor> _frozen;
     private readonly EsmConfig _config;
     private readonly LoraSettings _settings;
-    private readonly Tensor _invFreq;
+    private Tensor _invFreq;
 
     // Registered submodules: names are the saved adapter names.
 #pragma warning disable IDE1006
@@ -92,6 +92,21 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         register_module(nameof(head), head);
         // The model outlives any dispose scope it was built in (a notebook cell, a training loop's step).
         foreach (var p in parameters()) p.DetachFromDisposeScope();
+    }
+
+    /// <summary>Moves the adapters, head and the frozen base (which is not a registered parameter) to <paramref name="device"/>.</summary>
+    public LoraEsm2Regressor MoveTo(Device device)
+    {
+        foreach (var name in _frozen.Keys.ToArray())
+        {
+            if (_frozen[name].device == device) continue;
+            var moved = _frozen[name].to(device).DetachFromDisposeScope();
+            _frozen[name].Dispose();
+            _frozen[name] = moved;
+        }
+        _invFreq = _frozen["layers.0.self_attn.rot_emb.inv_freq"];
+        this.to(device);
+        return this;
     }
 
     /// <summary>The LoRA settings.</summary>

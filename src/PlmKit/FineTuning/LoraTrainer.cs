@@ -61,7 +61,9 @@ public sealed record LoraProgress(int Epoch, int Step, int StepsPerEpoch, double
 /// loader dropped at most one). Stops after <see cref="LoraTrainingSettings.Patience"/> epochs
 /// without a lower validation loss and keeps the last weights, as SWAT does. After every epoch
 /// the adapters, head, optimiser moments and metrics are checkpointed atomically, so a killed run
-/// resumes at the next epoch with the same numbers.
+/// resumes at the next epoch with the same numbers. Deterministic given the seed on a CPU, as long
+/// as no other training in the process draws from torch's global generator at the same time
+/// (TorchSharp's dropout takes no generator of its own; each epoch reseeds the global one).
 /// </summary>
 public sealed class LoraTrainer
 {

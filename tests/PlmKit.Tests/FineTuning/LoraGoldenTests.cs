@@ -10,6 +10,7 @@ namespace PlmKit.Tests.FineTuning;
 /// the tiny random ESM-2): predictions, head input, gradients, clipping and five AdamW steps, at
 /// the golden README's tolerances (10× the observed fp32 noise, 50× below every listed trap).
 /// </summary>
+[Collection(nameof(TorchGlobalRandom))]
 public class LoraGoldenTests
 {
     private static readonly SafeTensorsFile Lora = SafeTensorsFile.Open(Path.Combine(SharedData.Golden, "lora", "lora_tiny.safetensors"));

@@ -4,7 +4,15 @@ using PlmKit.Tests.Models;
 
 namespace PlmKit.Tests.FineTuning;
 
+/// <summary>
+/// Training draws its dropout masks from torch's process-wide generator (reseeded per epoch);
+/// tests that train run one at a time so that two trainings never share it.
+/// </summary>
+[CollectionDefinition(nameof(TorchGlobalRandom))]
+public sealed class TorchGlobalRandom;
+
 /// <summary>The training loop on the tiny random ESM-2: determinism, resume after a kill, early stopping, no tensor leaks.</summary>
+[Collection(nameof(TorchGlobalRandom))]
 public sealed class LoraTrainerTests : IDisposable
 {
     private readonly TempDir _tmp = new();
