@@ -85,8 +85,8 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
 
         using (var generator = new Generator((ulong)seed))
         {
-            layers = new ModuleList<LoraLayer>(Enumerable.Range(0, _config.Layers).Select(_ => new LoraLayer(d, settings, generator)).ToArray());
-            head = new RegressionHead(d, generator) { Dropout = settings.HeadDropout };
+            layers = new ModuleList<LoraLayer>(Enumerable.Range(0, _config.Layers).Select(_ => new LoraLayer(d, settings, generator, Dropout)).ToArray());
+            head = new RegressionHead(d, generator, Dropout) { Dropout = settings.HeadDropout };
         }
         register_module(nameof(layers), layers);
         register_module(nameof(head), head);
@@ -111,6 +111,13 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
 
     /// <summary>The LoRA settings.</summary>
     public LoraSettings Settings => _settings;
+
+    /// <summary>
+    /// The generator of the dropout masks in train mode (the trainer reseeds it every epoch). A
+    /// generator of the model's own, not torch's global one, so trainings running side by side in
+    /// one process never draw each other's masks.
+    /// </summary>
+    public Generator Dropout { get; } = new Generator(0);
 
     /// <summary>The frozen base tensors, by fair-esm name (for checks; never changed by training).</summary>
     public IReadOnlyDictionary<string, Tensor> Frozen => _frozen;
@@ -207,6 +214,7 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         if (disposing)
         {
             foreach (var t in _frozen.Values) t.Dispose();
+            Dropout.Dispose();
         }
         base.Dispose(disposing);
     }
@@ -219,9 +227,9 @@ internal sealed class LoraLayer : nn.Module
     private readonly LoraSelfAttention self_attn;
 #pragma warning restore IDE1006
 
-    public LoraLayer(int d, LoraSettings settings, Generator generator) : base(nameof(LoraLayer))
+    public LoraLayer(int d, LoraSettings settings, Generator generator, Generator dropout) : base(nameof(LoraLayer))
     {
-        self_attn = new LoraSelfAttention(d, settings, generator);
+        self_attn = new LoraSelfAttention(d, settings, generator, dropout);
         register_module(nameof(self_attn), self_attn);
     }
 
@@ -237,11 +245,11 @@ internal sealed class LoraSelfAttention : nn.Module
     public readonly LoraAdapter? v_proj;
 #pragma warning restore IDE1006
 
-    public LoraSelfAttention(int d, LoraSettings settings, Generator generator) : base(nameof(LoraSelfAttention))
+    public LoraSelfAttention(int d, LoraSettings settings, Generator generator, Generator dropout) : base(nameof(LoraSelfAttention))
     {
         // Drawn in PEFT's order: q_proj, then v_proj.
-        if (settings.QueryAndValue.HasFlag(LoraTargets.Query)) register_module(nameof(q_proj), q_proj = new LoraAdapter(d, settings, generator));
-        if (settings.QueryAndValue.HasFlag(LoraTargets.Value)) register_module(nameof(v_proj), v_proj = new LoraAdapter(d, settings, generator));
+        if (settings.QueryAndValue.HasFlag(LoraTargets.Query)) register_module(nameof(q_proj), q_proj = new LoraAdapter(d, settings, generator, dropout));
+        if (settings.QueryAndValue.HasFlag(LoraTargets.Value)) register_module(nameof(v_proj), v_proj = new LoraAdapter(d, settings, generator, dropout));
     }
 }
 
@@ -253,11 +261,13 @@ internal sealed class LoraAdapter : nn.Module
     private readonly Linear lora_B;
 #pragma warning restore IDE1006
     private readonly double _dropout;
+    private readonly Generator _random;
     private readonly Scalar _scaling;
     private readonly Scalar _one = 1.0.ToScalar();
 
-    public LoraAdapter(int d, LoraSettings settings, Generator generator) : base(nameof(LoraAdapter))
+    public LoraAdapter(int d, LoraSettings settings, Generator generator, Generator dropout) : base(nameof(LoraAdapter))
     {
+        _random = dropout;
         lora_A = nn.Linear(d, settings.Rank, hasBias: false);
         lora_B = nn.Linear(settings.Rank, d, hasBias: false);
         using (no_grad())
@@ -274,7 +284,7 @@ internal sealed class LoraAdapter : nn.Module
 
     public Tensor Add(Tensor x, Tensor projected)
     {
-        var input = _dropout > 0 && training ? F.dropout(x, _dropout, training: true) : x;
+        var input = _dropout > 0 && training ? Init.Dropout(x, _dropout, _random) : x;
         return projected.add(lora_B.forward(lora_A.forward(input)).mul(_scaling), _one);
     }
 }
@@ -288,9 +298,11 @@ internal sealed class RegressionHead : nn.Module<Tensor, Tensor>
     private readonly Linear out_proj;
 #pragma warning restore IDE1006
     private double _dropout;
+    private readonly Generator _random;
 
-    public RegressionHead(int d, Generator generator) : base(nameof(RegressionHead))
+    public RegressionHead(int d, Generator generator, Generator dropout) : base(nameof(RegressionHead))
     {
+        _random = dropout;
         dense = nn.Linear(d, d);
         layer_norm = nn.LayerNorm([d], 1e-5);
         out_proj = nn.Linear(d, 1);
@@ -314,7 +326,7 @@ internal sealed class RegressionHead : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor cls)
     {
         var x = dense.forward(cls);
-        if (_dropout > 0 && training) x = F.dropout(x, _dropout, training: true);
+        if (_dropout > 0 && training) x = Init.Dropout(x, _dropout, _random);
         return out_proj.forward(layer_norm.forward(x));
     }
 }
@@ -330,5 +342,14 @@ internal static class Init
         using var low = (-bound).ToScalar();
         using var one = 1.0.ToScalar();
         t.copy_(rand(t.shape, generator: generator).mul_(width).add_(low, one));
+    }
+
+    /// <summary>Inverted dropout with masks from <paramref name="generator"/>: x · (u ≥ p) / (1 − p), u uniform.</summary>
+    public static Tensor Dropout(Tensor x, double p, Generator generator)
+    {
+        using var keep = (1 / (1 - p)).ToScalar();
+        using var threshold = p.ToScalar();
+        var mask = rand(x.shape, generator: generator, device: x.device).ge_(threshold).to(x.dtype);
+        return x.mul(mask).mul_(keep);
     }
 }

@@ -61,9 +61,8 @@ public sealed record LoraProgress(int Epoch, int Step, int StepsPerEpoch, double
 /// loader dropped at most one). Stops after <see cref="LoraTrainingSettings.Patience"/> epochs
 /// without a lower validation loss and keeps the last weights, as SWAT does. After every epoch
 /// the adapters, head, optimiser moments and metrics are checkpointed atomically, so a killed run
-/// resumes at the next epoch with the same numbers. Deterministic given the seed on a CPU, as long
-/// as no other training in the process draws from torch's global generator at the same time
-/// (TorchSharp's dropout takes no generator of its own; each epoch reseeds the global one).
+/// resumes at the next epoch with the same numbers. Deterministic given the seed on a CPU: the
+/// shuffles and the dropout masks come from the model's own generators, reseeded every epoch.
 /// </summary>
 public sealed class LoraTrainer
 {
@@ -104,7 +103,7 @@ public sealed class LoraTrainer
             // A fresh stream per epoch from (seed, epoch): a resumed run draws what the uninterrupted one would.
             var order = train.ToArray();
             new NumpyRandomState(unchecked((uint)(_settings.Seed * 1_000_003 + epoch))).Shuffle(order);
-            manual_seed(_settings.Seed * 1_000_003 + epoch);
+            _model.Dropout.manual_seed(_settings.Seed * 1_000_003 + epoch);
             double lossSum = 0;
             long trainTokens = 0;
             var predictions = new List<double>();
