@@ -132,7 +132,7 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         using var pad = ((long)EsmAlphabet.Pad).ToScalar();
         var padding = tokens.eq(pad);
         var x = W("embed_tokens.weight").index_select(0, tokens.flatten()).view(tokens.shape[0], tokens.shape[1], _config.Hidden);
-        x = Rescale(x, tokens, padding);
+        x = TokenDropout.Rescale(x, tokens, padding);
         using var zero = 0.0.ToScalar();
         x = x.masked_fill(padding.unsqueeze(-1), zero);
         var (cos, sin) = Rotary(tokens.shape[1], x.device);
@@ -174,19 +174,6 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         var f = F.layer_norm(x, [d], W(p + "final_layer_norm.weight"), W(p + "final_layer_norm.bias"), EsmConfig.LayerNormEps);
         f = F.linear(F.gelu(F.linear(f, W(p + "fc1.weight"), W(p + "fc1.bias"))), W(p + "fc2.weight"), W(p + "fc2.bias"));
         return x.add(f, one);
-    }
-
-    /// <summary>fair-esm's token dropout: zero &lt;mask&gt; rows, scale by (1 − 0.12) / (1 − observed mask ratio).</summary>
-    private static Tensor Rescale(Tensor x, Tensor tokens, Tensor padding)
-    {
-        using var mask = ((long)EsmAlphabet.Mask).ToScalar();
-        using var zero = 0.0.ToScalar();
-        using var one = 1.0.ToScalar();
-        using var keep = (1 - 0.15 * 0.8).ToScalar();
-        var isMask = tokens.eq(mask);
-        x = x.masked_fill(isMask.unsqueeze(-1), zero);
-        var observed = isMask.sum(-1).to(x.dtype).div(padding.logical_not().sum(-1));
-        return x.mul(keep).div(observed.neg().add(one, one).unsqueeze(-1).unsqueeze(-1));
     }
 
     private (Tensor Cos, Tensor Sin) Rotary(long length, Device device)

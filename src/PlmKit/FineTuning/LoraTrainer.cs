@@ -162,20 +162,8 @@ public sealed class LoraTrainer
         return (mse, Metrics.R2(y, preds));
     }
 
-    // Length-sorted groups whose padded size (rows × longest) stays within the token budget.
-    private IEnumerable<int[]> Chunks(int[] rows, Func<int, int> length)
-    {
-        var sorted = rows.OrderBy(length).ToArray();
-        var current = new List<int>();
-        foreach (var r in sorted)
-        {
-            if (current.Count > 0 && (current.Count + 1) * (long)(length(r) + 2) > _settings.TokensPerMicroBatch)
-            {
-                yield return current.ToArray();
-                current.Clear();
-            }
-            current.Add(r);
-        }
-        if (current.Count > 0) yield return current.ToArray();
-    }
+    // Length-sorted groups of rows whose padded size (rows × longest, BOS and EOS counted) stays within the budget: Batching's grouping.
+    private IEnumerable<int[]> Chunks(int[] rows, Func<int, int> length) =>
+        Batching.BatchIndices(rows.Select(length).ToArray(), _settings.TokensPerMicroBatch, extraTokensPerSequence: 2)
+            .Select(group => group.Select(j => rows[j]).ToArray());
 }

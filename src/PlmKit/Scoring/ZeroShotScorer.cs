@@ -151,14 +151,8 @@ public sealed class ZeroShotScorer
 
     private long Token(char residue) => _model.Tokenizer.Tokenize(residue.ToString())[1];
 
-    private Dictionary<int, float[]> UnmaskedLogProbs(long[] tokens, int[] positions)
-    {
-        using var scope = NewDisposeScope();
-        var lp = LogProbs(tokens, [.. tokens]);
-        var result = new Dictionary<int, float[]>();
-        foreach (var p in positions) result[p] = lp[0][p];
-        return result;
-    }
+    private Dictionary<int, float[]> UnmaskedLogProbs(long[] tokens, int[] positions) =>
+        LogProbsAt(tokens, tokens, new int[positions.Length], positions);
 
     /// <summary>For each position: a copy of <paramref name="tokens"/> with it masked; its log-probabilities there.</summary>
     private Dictionary<int, float[]> MaskedLogProbs(long[] tokens, int[] positions)
@@ -167,7 +161,6 @@ public sealed class ZeroShotScorer
         int rowsPerBatch = Math.Max(1, _tokensPerBatch / tokens.Length);
         for (int start = 0; start < positions.Length; start += rowsPerBatch)
         {
-            using var scope = NewDisposeScope();
             var chunk = positions.Skip(start).Take(rowsPerBatch).ToArray();
             var batch = new long[chunk.Length * tokens.Length];
             for (int r = 0; r < chunk.Length; r++)
@@ -175,30 +168,32 @@ public sealed class ZeroShotScorer
                 tokens.CopyTo(batch, r * tokens.Length);
                 batch[r * tokens.Length + chunk[r]] = _model.MaskToken;
             }
-            var lp = LogProbs(tokens, batch);
-            for (int r = 0; r < chunk.Length; r++) result[chunk[r]] = lp[r][chunk[r]];
+            foreach (var (p, lp) in LogProbsAt(tokens, batch, Enumerable.Range(0, chunk.Length).ToArray(), chunk)) result[p] = lp;
         }
         return result;
     }
 
-    /// <summary>Log-softmax of the logits of <paramref name="batch"/> (rows of <paramref name="template"/>'s length): [row][position][vocab].</summary>
-    private float[][][] LogProbs(long[] template, long[] batch)
+    /// <summary>
+    /// Runs <paramref name="batch"/> (rows of <paramref name="template"/>'s length) and returns, for
+    /// each pair (row, position), the log-softmax over the vocabulary there, keyed by position. Only
+    /// those rows of the [B, T, vocab] log-probabilities leave the device.
+    /// </summary>
+    private Dictionary<int, float[]> LogProbsAt(long[] template, long[] batch, int[] rowOf, int[] positions)
     {
+        using var scope = NewDisposeScope();
         int rows = batch.Length / template.Length;
         // IProteinModel does not expose a device; every family is a TorchSharp module, whose parameters say where it is.
         var device = _model is TorchSharp.torch.nn.Module module ? module.parameters().First().device : CPU;
         var input = tensor(batch, [rows, template.Length], device: device);
         using var output = _model.Forward(input, [], logits: true);
-        var lp = output.Logits!.log_softmax(-1).to(CPU).contiguous();
-        int vocab = (int)lp.shape[2];
-        var flat = lp.data<float>().ToArray();
-        var result = new float[rows][][];
-        for (int r = 0; r < rows; r++)
-        {
-            result[r] = new float[template.Length][];
-            for (int t = 0; t < template.Length; t++)
-                result[r][t] = flat.AsSpan((r * template.Length + t) * vocab, vocab).ToArray();
-        }
+        var picked = output.Logits!
+            .index(TensorIndex.Tensor(tensor(rowOf.Select(r => (long)r).ToArray(), device: device)),
+                   TensorIndex.Tensor(tensor(positions.Select(p => (long)p).ToArray(), device: device)))
+            .log_softmax(-1).to(CPU).contiguous();                                   // [pairs, vocab]
+        int vocab = (int)picked.shape[1];
+        var flat = picked.data<float>().ToArray();
+        var result = new Dictionary<int, float[]>();
+        for (int i = 0; i < positions.Length; i++) result[positions[i]] = flat.AsSpan(i * vocab, vocab).ToArray();
         return result;
     }
 
