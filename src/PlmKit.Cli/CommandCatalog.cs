@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return Commands.ScoreCommand.Create();
         yield return Commands.EvaluateCommand.Create();
         yield return Commands.FineTuneCommand.Create();
+        yield return Commands.PredictCommand.Create();
         yield return Commands.StatsCommand.Create();
         yield return Commands.FiguresCommand.Create();
         yield return Commands.ReproduceCommand.Create();

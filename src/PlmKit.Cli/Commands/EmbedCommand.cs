@@ -28,10 +28,11 @@ internal static class EmbedCommand
         var store = new Option<string?>("--store") { Description = "Embedding store folder: compute only vectors it lacks, keep every committed batch (see plmkit store)." };
         var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
         var commitEvery = new Option<int?>("--commit-every") { Description = "With --store: mean sequences per committed chunk (what a kill can lose; default: about 16 token batches)." };
+        var adapter = new Option<string?>("--adapter") { Description = "LoRA checkpoint of plmkit finetune (fold<k>.safetensors) merged into the ESM-2 weights: fine-tuned embeddings." };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
         var command = new Command("embed", "Embed proteins with ESM-2, ESM-1v, ESM C or AMPLIFY and pool them per protein.");
-        foreach (var o in new Option[] { model, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken, store, shard, commitEvery })
+        foreach (var o in new Option[] { model, adapter, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken, store, shard, commitEvery })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -39,6 +40,7 @@ internal static class EmbedCommand
             var options = new EmbedJobOptions
             {
                 Model = parse.GetValue(model)!,
+                Adapter = parse.GetValue(adapter),
                 Input = parse.GetValue(input)!,
                 Out = parse.GetValue(outDir)!,
                 Layers = parse.GetValue(layers)!,

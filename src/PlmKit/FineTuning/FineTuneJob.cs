@@ -61,6 +61,7 @@ public static class FineTuneJob
             throw new ConfigurationException($"--model {settings.Model}: LoRA fine-tuning is implemented for ESM-2 (the study fine-tuned ESM-2 8M…3B); this is {loaded.Model.Info.Family}");
         if (settings.Threads is int threads) torch.set_num_threads(threads);
         var device = TorchRuntime.ResolveDevice(settings.Device);
+        string weightsSha = loaded.ComputeWeightsSha256();
         Directory.CreateDirectory(settings.Out);
 
         var sequences = assay.Sequences();
@@ -72,7 +73,7 @@ public static class FineTuneJob
         for (int f = 0; f < splits.Count; f++)
         {
             var (train, validation) = splits[f];
-            using var model = new LoraEsm2Regressor(esm, settings.Lora, settings.Training.Seed + f);
+            using var model = new LoraEsm2Regressor(esm, settings.Lora, settings.Training.Seed + f) { BaseWeightsSha256 = weightsSha };
             model.MoveTo(device);
             var trainer = new LoraTrainer(model, settings.Training);
             var watch = Stopwatch.StartNew();
@@ -107,7 +108,7 @@ public static class FineTuneJob
         var manifest = new Manifest("finetune", argv).Input(settings.Input);
         if (settings.Targets is { } t) manifest.Input(t);
         manifest.Seed("training", settings.Training.Seed)
-            .Config("model", settings.Model).Config("model_name", modelName).Config("weights_sha256", loaded.ComputeWeightsSha256())
+            .Config("model", settings.Model).Config("model_name", modelName).Config("weights_sha256", weightsSha)
             .Config("lora", settings.Lora).Config("training", settings.Training)
             .Config("folds", settings.Folds?.Key ?? "train_test_split(test_size=0.2, random_state=" + settings.Training.Seed + ")")
             .Config("device", device.ToString())

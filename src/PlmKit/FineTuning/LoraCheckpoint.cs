@@ -1,3 +1,5 @@
+using PlmKit.Models;
+using PlmKit.Models.Esm;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -23,6 +25,9 @@ public static class LoraCheckpoint
         foreach (var (name, x) in m) state["optimizer.m." + name] = x;
         foreach (var (name, x) in v) state["optimizer.v." + name] = x;
         state["optimizer.t"] = tensor(new long[] { t });
+        var lora = model.Settings;
+        state[EsmLora.SettingsTensor] = tensor(new[] { lora.Rank, lora.Alpha, lora.Dropout, lora.HeadDropout, (double)(int)lora.QueryAndValue });
+        if (model.BaseWeightsSha256 is { } sha) state[EsmLora.BaseTensor] = tensor(Convert.FromHexString(sha));
         var rows = epochs.SelectMany(e => new[] { e.Epoch, e.Step, e.TrainLoss, e.TrainR2, e.ValLoss, e.ValR2, e.Seconds, e.TokensPerSecond }).ToArray();
         state["metrics.epochs"] = tensor(rows, [epochs.Count, 8]);
         AtomicFile.Write(path, temp => Safetensors.SaveStateDict(temp, state));
@@ -70,23 +75,46 @@ public static class LoraCheckpoint
         }
     }
 
-    /// <summary>Loads only the adapters and head into <paramref name="model"/> (for predictions and fine-tuned embeddings).</summary>
-    public static void LoadWeights(string path, LoraEsm2Regressor model)
+    /// <summary>
+    /// A fine-tuned model from a checkpoint: <paramref name="baseModel"/>'s weights with the
+    /// adapters and head of <paramref name="path"/>, built with the LoRA settings recorded there (for
+    /// predictions; <c>plmkit predict</c>). Eval mode.
+    /// </summary>
+    /// <param name="baseModel">The ESM-2 model the adapters were trained on.</param>
+    /// <param name="path">A checkpoint written by <see cref="Save"/>.</param>
+    /// <param name="baseWeightsSha256">SHA-256 of the base weights, checked against the one recorded; null skips the check.</param>
+    /// <exception cref="ModelLoadException">Not such a checkpoint, trained on other weights, or tensors that do not fit.</exception>
+    public static LoraEsm2Regressor LoadModel(EsmModel baseModel, string path, string? baseWeightsSha256)
     {
-        var state = Safetensors.LoadStateDict(path);
+        var (rank, alpha, dropout, headDropout, targets, baseSha) = EsmLora.ReadSettings(path);
+        if (baseSha is not null && baseWeightsSha256 is not null && baseSha != baseWeightsSha256)
+            throw new ModelLoadException($"{path}: the adapters were trained on other base weights (SHA-256 {baseSha[..12]}…, this model {baseWeightsSha256[..12]}…)");
+        var model = new LoraEsm2Regressor(baseModel, new LoraSettings(rank, alpha, dropout, headDropout, (LoraTargets)targets)) { BaseWeightsSha256 = baseSha };
         try
         {
-            using var noGrad = no_grad();
-            foreach (var (name, p) in model.named_parameters())
+            var state = WeightFiles.ReadSafetensors(path, _ => true);
+            try
             {
-                if (!state.TryGetValue(name, out var saved)) throw new ModelLoadException($"{path}: tensor '{name}' is missing");
-                if (!saved.shape.SequenceEqual(p.shape)) throw new ModelLoadException($"{path}: tensor '{name}' does not fit the model");
-                p.copy_(saved);
+                using var noGrad = no_grad();
+                foreach (var (name, p) in model.named_parameters())
+                {
+                    if (!state.TryGetValue(name, out var saved)) throw new ModelLoadException($"{path}: tensor '{name}' is missing");
+                    if (!saved.shape.SequenceEqual(p.shape))
+                        throw new ModelLoadException($"{path}: tensor '{name}' is [{string.Join(", ", saved.shape)}], the model needs [{string.Join(", ", p.shape)}] (another model size?)");
+                    p.copy_(saved);
+                }
+            }
+            finally
+            {
+                foreach (var x in state.Values) x.Dispose();
             }
         }
-        finally
+        catch
         {
-            foreach (var x in state.Values) x.Dispose();
+            model.Dispose();
+            throw;
         }
+        model.eval();
+        return model;
     }
 }

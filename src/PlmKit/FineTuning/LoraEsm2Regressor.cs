@@ -109,6 +109,12 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         return this;
     }
 
+    /// <summary>SHA-256 of the base model's weight files, recorded in checkpoints so adapters are never merged into other weights; null when unknown.</summary>
+    public string? BaseWeightsSha256 { get; init; }
+
+    /// <summary>The device the frozen base and the adapters are on.</summary>
+    public Device Device => _frozen["embed_tokens.weight"].device;
+
     /// <summary>The LoRA settings.</summary>
     public LoraSettings Settings => _settings;
 
@@ -124,6 +130,34 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
 
     /// <summary>Predictions [B, 1] for padded tokens [B, T] (<see cref="EsmAlphabet"/> ids, <c>&lt;pad&gt;</c> after each row's end).</summary>
     public override Tensor forward(Tensor tokens) => head.forward(FinalStates(tokens).select(1, 0));
+
+    /// <summary>
+    /// Predictions for <paramref name="sequences"/>, in their order: eval mode, no gradient, in
+    /// length-sorted batches of at most <paramref name="tokensPerBatch"/> padded tokens.
+    /// </summary>
+    public double[] Predict(IReadOnlyList<string> sequences, int tokensPerBatch = 4096)
+    {
+        var result = new double[sequences.Count];
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var group in PlmKit.Embeddings.Batching.BatchIndices(sequences.Select(s => s.Length).ToArray(), tokensPerBatch, extraTokensPerSequence: 2))
+            {
+                using var scope = NewDisposeScope();
+                var tokens = PlmKit.Embeddings.Batching.Tokens(EsmAlphabet.Tokenizer, group.Select(i => sequences[i]).ToArray())
+                    .to(Device);
+                var preds = forward(tokens).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                for (int j = 0; j < group.Length; j++) result[group[j]] = preds[j];
+            }
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+        return result;
+    }
 
     /// <summary>The final LayerNorm output [B, T, D] the head reads (row 0 of each sequence).</summary>
     public Tensor FinalStates(Tensor tokens)

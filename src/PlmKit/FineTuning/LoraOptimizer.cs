@@ -55,12 +55,13 @@ public sealed class LoraOptimizer : IDisposable
         foreach (var (tokens, targets) in microBatches)
         {
             using var scope = NewDisposeScope();
-            var preds = _model.forward(tokens);
+            // Inputs come from the host; on a GPU they move with the batch (no-ops on the CPU).
+            var preds = _model.forward(tokens.to(_model.Device));
             using var share = (tokens.shape[0] / (double)batchSize).ToScalar();
-            var weighted = nn.functional.mse_loss(preds, targets).mul(share);
+            var weighted = nn.functional.mse_loss(preds, targets.to(_model.Device)).mul(share);
             weighted.backward();
             loss += weighted.item<float>();
-            predictions.AddRange(preds.detach().to(ScalarType.Float64).data<double>().ToArray());
+            predictions.AddRange(preds.detach().to(ScalarType.Float64).cpu().data<double>().ToArray());
         }
         var trainable = _model.parameters().ToArray();
         // torch 1.13's clip_grad_norm_: norm of the per-tensor norms; every gradient scaled by the clamped coefficient.

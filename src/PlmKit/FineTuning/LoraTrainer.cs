@@ -137,22 +137,8 @@ public sealed class LoraTrainer
     }
 
     /// <summary>Predictions for <paramref name="rows"/> of <paramref name="sequences"/> (eval mode, no gradient), in the order of <paramref name="rows"/>.</summary>
-    public double[] Predict(IReadOnlyList<string> sequences, int[] rows)
-    {
-        var result = new double[rows.Length];
-        var position = rows.Select((row, j) => (row, j)).ToLookup(x => x.row, x => x.j);
-        _model.eval();
-        using var noGrad = no_grad();
-        foreach (var chunk in Chunks(rows.Distinct().ToArray(), i => sequences[i].Length))
-        {
-            using var scope = NewDisposeScope();
-            var preds = _model.forward(Batching.Tokens(EsmAlphabet.Tokenizer, chunk.Select(i => sequences[i]).ToArray()))
-                .to(ScalarType.Float64).data<double>().ToArray();
-            for (int j = 0; j < chunk.Length; j++)
-                foreach (var k in position[chunk[j]]) result[k] = preds[j];
-        }
-        return result;
-    }
+    public double[] Predict(IReadOnlyList<string> sequences, int[] rows) =>
+        _model.Predict(rows.Select(i => sequences[i]).ToArray(), _settings.TokensPerMicroBatch);
 
     private (double Loss, double R2) Evaluate(int[] rows, IReadOnlyList<string> sequences, IReadOnlyList<double> targets)
     {

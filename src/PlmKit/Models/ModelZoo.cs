@@ -27,13 +27,31 @@ public static class ModelZoo
     /// <param name="nameOrPath">Zoo name (<c>esmc_600m</c>), folder (Hugging Face layout or a folder with <c>config.json</c>) or file (<c>.pt</c>, released <c>.pth</c>).</param>
     /// <param name="environment">Environment lookup (tests pass their own); defaults to the process environment.</param>
     /// <param name="withLmHead">Also load the masked-language-model head (zero-shot scores); embeddings do not need it.</param>
-    /// <exception cref="ModelLoadException">Unknown name, files not on this machine, no family recognises the path, or damaged files.</exception>
-    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null, bool withLmHead = false)
+    /// <param name="adapter">A LoRA fine-tuning checkpoint of <c>plmkit finetune</c> to merge into the weights (ESM-2 only; see <see cref="EsmLora"/>), or null.
+    /// The loaded model is then named <c>&lt;model&gt;+&lt;adapter file name&gt;</c> and the adapter file counts among its weight files, so stores and manifests tell it from the base model.</param>
+    /// <exception cref="ModelLoadException">Unknown name, files not on this machine, no family recognises the path, damaged files, or an adapter that does not fit.</exception>
+    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null, bool withLmHead = false, string? adapter = null)
     {
         TorchRuntime.EnsureLoaded();
         var path = Resolve(nameOrPath, environment);
         var loaded = FamilyOf(path).Load(path, withLmHead);
-        return Find(nameOrPath) is { } zoo && !Directory.Exists(nameOrPath) && !File.Exists(nameOrPath) ? loaded with { Name = zoo.Name } : loaded;
+        if (Find(nameOrPath) is { } zoo && !Directory.Exists(nameOrPath) && !File.Exists(nameOrPath)) loaded = loaded with { Name = zoo.Name };
+        if (adapter is null) return loaded;
+        if (loaded.Model is not EsmModel esm)
+        {
+            loaded.Model.Dispose();
+            throw new ModelLoadException($"{adapter}: LoRA adapters apply to ESM-2 models; {nameOrPath} is {loaded.Model.Info.Family}");
+        }
+        try
+        {
+            EsmLora.Merge(esm, adapter, loaded.ComputeWeightsSha256());
+        }
+        catch
+        {
+            loaded.Model.Dispose();
+            throw;
+        }
+        return loaded with { Name = $"{loaded.Name}+{Path.GetFileNameWithoutExtension(adapter)}", WeightFiles = [.. loaded.WeightFiles, adapter] };
     }
 
     /// <summary>The family whose layout <paramref name="path"/> has.</summary>

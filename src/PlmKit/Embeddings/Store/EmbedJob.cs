@@ -13,6 +13,9 @@ public sealed record EmbedJobOptions
     /// <summary>Zoo name, model folder or weight file of any family (<see cref="ModelZoo.Load"/>).</summary>
     public required string Model { get; init; }
 
+    /// <summary>A LoRA checkpoint of <c>plmkit finetune</c> merged into the ESM-2 weights (fine-tuned embeddings; <see cref="PlmKit.Models.Esm.EsmLora"/>), or null.</summary>
+    public string? Adapter { get; init; }
+
     /// <summary>FASTA file, or CSV with id and sequence columns (<see cref="SequenceInput.Read"/>).</summary>
     public required string Input { get; init; }
 
@@ -100,7 +103,7 @@ public static class EmbedJob
         var items = records.Select(r => (r.Id, r.Sequence)).ToList();
         ResidueAlphabet.Validate(items, o.Input);
 
-        using var source = ModelEmbeddingSource.Open(o.Model, o.Settings, o.MaxTokens, o.Threads);
+        using var source = ModelEmbeddingSource.Open(o.Model, o.Settings, o.MaxTokens, o.Threads, o.Adapter);
         var layers = EmbedderOptions.ParseLayers(o.Layers, source.LayerCount);
         source.PerToken = o.PerToken;
         var embedder = source.CreateEmbedder(layers, o.Pools);
@@ -168,6 +171,7 @@ public static class EmbedJob
         var manifest = new Manifest("embed", o.CommandLine)
             .Config("model", o.Model)
             .Config("model_source", Path.GetFullPath(source.Loaded.Source))
+            .Config("adapter", o.Adapter is null ? null : Path.GetFullPath(o.Adapter))
             .Config("family", info.Family)
             .Config("model_id", source.ModelId)
             .Config("weights_sha256", source.WeightsSha256)

@@ -32,10 +32,16 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// Loads <paramref name="model"/> (zoo name, folder or weight file of any family, see
     /// <see cref="ModelZoo.Load"/>) and hashes its weight files (about 1 s per GB).
     /// </summary>
+    /// <param name="model">Zoo name, folder or weight file.</param>
+    /// <param name="settings">Dtype, long-sequence policy, device.</param>
+    /// <param name="tokensPerBatch">Token budget per forward batch.</param>
+    /// <param name="threads">Torch CPU threads, or null.</param>
+    /// <param name="adapter">A LoRA checkpoint to merge into the weights (its bytes join the weights' hash, so the store keeps fine-tuned vectors apart), or null.</param>
     /// <exception cref="ModelLoadException">Not found or damaged.</exception>
-    public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null)
+    public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null,
+        string? adapter = null)
     {
-        var loaded = ModelZoo.Load(model);
+        var loaded = ModelZoo.Load(model, adapter: adapter);
         var sha = loaded.ComputeWeightsSha256();
         return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads);
     }
