@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Spectre.Console;
 using PlmKit.Data;
 using PlmKit.FineTuning;
 using PlmKit.Regression;
@@ -41,10 +42,14 @@ internal static class FineTuneCommand
             var lora = new LoraSettings(Rank: parse.GetValue(rank), Alpha: parse.GetValue(alpha));
             var settings = new FineTuneSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!, scheme, lora, training,
                 AssayFormat.Auto, parse.GetValue(targets), parse.GetValue(device)!, parse.GetValue(threads));
-            var stderr = parse.InvocationConfiguration.Error;
-            var report = FineTuneJob.Run(settings, ["plmkit", .. parse.Tokens.Select(t => t.Value)],
-                new Progress(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"fold {p.Fold + 1}/{p.Folds} epoch {p.Step.Epoch} step {p.Step.Step}/{p.Step.StepsPerEpoch}: loss {p.Step.Loss:F4}, last val R2 {p.Step.LastValR2:F3}, {p.Step.TokensPerSecond:F0} tok/s"))));
+            var output = parse.InvocationConfiguration.Output;
+            var report = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
+                ? WithProgressBar(settings, ["plmkit", .. parse.Tokens.Select(t => t.Value)])
+                : FineTuneJob.Run(settings, ["plmkit", .. parse.Tokens.Select(t => t.Value)], new Progress(p =>
+                {
+                    // Off a terminal (logs, SLURM): one line per finished epoch.
+                    if (p.Step.Step == p.Step.StepsPerEpoch) parse.InvocationConfiguration.Error.WriteLine(Describe(p, settings.Training.Epochs));
+                }));
             var stdout = parse.InvocationConfiguration.Output;
             foreach (var r in report.Rows)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fold {r.Fold}: val R2 {r.R2_score_test:F4}, rho {r.rho_score_test:F4} (n_train {r.n_train}, n_val {r.n_test})"));
@@ -54,6 +59,32 @@ internal static class FineTuneCommand
         return command;
     }
 
+    // A bar over every step of every fold and epoch (early stopping ends a fold sooner), with the time left at the current pace.
+    private static FineTuneReport WithProgressBar(FineTuneSettings settings, IReadOnlyList<string> argv)
+    {
+        FineTuneReport? report = null;
+        int epochs = settings.Training.Epochs;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("fine-tuning");
+                // Synchronous: the job reports from its own thread, and Spectre's task is thread-safe.
+                report = FineTuneJob.Run(settings, argv, new Progress(p =>
+                {
+                    task.MaxValue = (double)p.Folds * epochs * p.Step.StepsPerEpoch;
+                    task.Value = ((double)p.Fold * epochs + p.Step.Epoch) * p.Step.StepsPerEpoch + p.Step.Step;
+                    task.Description = Markup.Escape(Describe(p, epochs));
+                }));
+                task.Value = task.MaxValue;
+            });
+        return report!;
+    }
+
+    private static string Describe((int Fold, int Folds, LoraProgress Step) p, int epochs) => string.Create(CultureInfo.InvariantCulture,
+        $"fold {p.Fold + 1}/{p.Folds} epoch {p.Step.Epoch + 1}/{epochs} step {p.Step.Step}/{p.Step.StepsPerEpoch}: loss {p.Step.Loss:F4}, last val R2 {(double.IsNaN(p.Step.LastValR2) ? "-" : p.Step.LastValR2.ToString("F3", CultureInfo.InvariantCulture))}, {p.Step.TokensPerSecond:F0} tok/s");
+
+    /// <summary>Reports on the caller's thread (<see cref="Progress{T}"/> of the BCL would post to the thread pool).</summary>
     private sealed class Progress(Action<(int Fold, int Folds, LoraProgress Step)> report) : IProgress<(int Fold, int Folds, LoraProgress Step)>
     {
         public void Report((int Fold, int Folds, LoraProgress Step) value) => report(value);
