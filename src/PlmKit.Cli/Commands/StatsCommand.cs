@@ -17,7 +17,11 @@ internal static class StatsCommand
 
     public static Command Create()
     {
-        var input = new Option<string>("--input") { Description = "Tidy CSV with one row per observation (e.g. the study's summary_*.csv).", Required = true };
+        var input = new Option<string[]>("--input")
+        {
+            Description = "Tidy CSV with one row per observation (e.g. the study's summary_*.csv); repeatable: tables with the same columns are joined (evaluate's and finetune's results.csv).",
+            Required = true,
+        };
         var response = new Option<string>("--response") { Description = "Numeric response column.", DefaultValueFactory = _ => "R2_score_test" };
         var effect = new Option<string>("--effect") { Description = "Categorical fixed effect column; 'A:B' combines columns (levels 'a:b').", Required = true };
         var reference = new Option<string?>("--reference") { Description = "Reference level of the effect (default: the first level in sorted order)." };
@@ -57,7 +61,7 @@ internal static class StatsCommand
                 OrderBy = parse.GetValue(orderBy),
             };
             settings.Validate();
-            var result = StudyAnalysis.Run(TidyTable.Read(parse.GetValue(input)!), settings);
+            var result = StudyAnalysis.Run(TidyTable.Concat([.. parse.GetValue(input)!.Select(TidyTable.Read)]), settings);
             var files = result.Write(parse.GetValue(output)!, Prefix, "stats", ["plmkit", .. parse.Tokens.Select(t => t.Value)]);
 
             var stdout = parse.InvocationConfiguration.Output;

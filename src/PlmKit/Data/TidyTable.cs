@@ -21,13 +21,16 @@ public sealed class TidyTable
     private readonly Dictionary<string, int> _index;
     private readonly string[][] _columns;
     private readonly int[] _lines;
+    // Per-row file when rows come from several files (Concat); null: every row is from Source.
+    private readonly string[]? _rowSources;
 
-    private TidyTable(string source, string[] names, string[][] columns, int[] lines)
+    private TidyTable(string source, string[] names, string[][] columns, int[] lines, string[]? rowSources = null)
     {
         Source = source;
         _names = names;
         _columns = columns;
         _lines = lines;
+        _rowSources = rowSources;
         _index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Length; i++)
         {
@@ -50,6 +53,9 @@ public sealed class TidyTable
 
     /// <summary>1-based line of the file on which data row <paramref name="row"/> (0-based) starts.</summary>
     public int LineOf(int row) => _lines[row];
+
+    /// <summary>The file (or name) row <paramref name="row"/> came from: <see cref="Source"/>, or one of the files of <see cref="Concat"/>.</summary>
+    public string SourceOf(int row) => _rowSources?[row] ?? Source;
 
     /// <summary>The cells of column <paramref name="name"/>, one per row, as written in the file.</summary>
     /// <exception cref="InputException">The column does not exist; the message lists the columns there are.</exception>
@@ -136,7 +142,25 @@ public sealed class TidyTable
         var columns = _columns.ToList();
         if (_index.TryGetValue(name, out int at)) columns[at] = cells;
         else { names.Add(name); columns.Add(cells); }
-        return new TidyTable(Source, [.. names], [.. columns], _lines);
+        return new TidyTable(Source, [.. names], [.. columns], _lines, _rowSources);
+    }
+
+    /// <summary>
+    /// The rows of several tables with the same columns, one after the other (e.g. <c>evaluate</c>'s
+    /// and <c>finetune</c>'s result tables for one comparison); each row keeps its file and line.
+    /// </summary>
+    /// <exception cref="InputException">A table whose header differs from the first one's.</exception>
+    public static TidyTable Concat(IReadOnlyList<TidyTable> tables)
+    {
+        if (tables.Count == 0) throw new ArgumentException("no tables", nameof(tables));
+        if (tables.Count == 1) return tables[0];
+        var first = tables[0];
+        foreach (var t in tables.Skip(1))
+            if (!t._names.SequenceEqual(first._names))
+                throw new InputException(t.Source, 1, $"its columns differ from those of {first.Source}; tables are joined only with the same header");
+        var columns = Enumerable.Range(0, first._names.Length).Select(c => tables.SelectMany(t => t._columns[c]).ToArray()).ToArray();
+        var sources = tables.SelectMany(t => Enumerable.Range(0, t.RowCount).Select(t.SourceOf)).ToArray();
+        return new TidyTable(string.Join(" + ", tables.Select(t => t.Source)), first._names, columns, [.. tables.SelectMany(t => t._lines)], sources);
     }
 
     /// <summary>The rows whose <paramref name="column"/> equals <paramref name="value"/> (ordinal), lines kept.</summary>
@@ -145,7 +169,8 @@ public sealed class TidyTable
     {
         var cells = Strings(column);
         var keep = Enumerable.Range(0, RowCount).Where(r => cells[r] == value).ToArray();
-        return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])]);
+        return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])],
+            _rowSources is null ? null : [.. keep.Select(r => _rowSources[r])]);
     }
 
     private int IndexOf(string name)

@@ -62,9 +62,9 @@ public sealed record CompressionData(IReadOnlyList<ContrastInterval> Contrasts, 
         for (int i = 0; i < table.RowCount; i++)
         {
             if (!double.IsFinite(est[i]) || !double.IsFinite(low[i]) || !double.IsFinite(high[i]))
-                throw new InputException(table.Source, table.LineOf(i), "estimate, conf_low and conf_high must be finite numbers");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), "estimate, conf_low and conf_high must be finite numbers");
             if (!(low[i] <= est[i] && est[i] <= high[i]))
-                throw new InputException(table.Source, table.LineOf(i),
+                throw new InputException(table.SourceOf(i), table.LineOf(i),
                     $"interval [{low[i]}, {high[i]}] of '{names[i]}' does not contain its estimate {est[i]}");
             rows.Add(new ContrastInterval(names[i], est[i], low[i], high[i]));
         }

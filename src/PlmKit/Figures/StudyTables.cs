@@ -55,7 +55,7 @@ public static class StudyTables
         var r2 = Finite(table, "R2_score_test");
         for (int i = 0; i < sizes.Length; i++)
             if (sizes[i] <= 0)
-                throw new InputException(table.Source, table.LineOf(i), $"column 'Sample_size' has {sizes[i]}; a positive count is expected");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column 'Sample_size' has {sizes[i]}; a positive count is expected");
         return [.. Enumerable.Range(0, table.RowCount).Select(i => new SamplingScore(datasets[i], models[i], sizes[i], folds[i], r2[i]))];
     }
 
@@ -75,10 +75,10 @@ public static class StudyTables
         for (int i = 0; i < table.RowCount; i++)
         {
             if (sizes[i] <= 0 || lengths[i] <= 0)
-                throw new InputException(table.Source, table.LineOf(i), "dataset_size and prot_length must be positive");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), "dataset_size and prot_length must be positive");
             var info = new DatasetInfo(names[i], sizes[i], lengths[i], groups?[i] ?? "");
             if (byName.TryGetValue(names[i], out var seen) && seen != info)
-                throw new InputException(table.Source, table.LineOf(i),
+                throw new InputException(table.SourceOf(i), table.LineOf(i),
                     $"dataset '{names[i]}' has size {info.Size}, length {info.ProteinLength}, group '{info.Group}' here " +
                     $"but size {seen.Size}, length {seen.ProteinLength}, group '{seen.Group}' on an earlier row");
             byName[names[i]] = info;
@@ -95,12 +95,12 @@ public static class StudyTables
         for (int i = 0; i < models.Length; i++)
         {
             models[i] = ModelId.TryParse(names[i], sizes?[i], parameters?[i])
-                ?? throw new InputException(table.Source, table.LineOf(i),
+                ?? throw new InputException(table.SourceOf(i), table.LineOf(i),
                     sizes is null
                         ? $"model '{names[i]}' names no size; use a name such as esm2_150M or add a ModelSize column"
                         : $"model size '{sizes[i]}' is not a size such as 8M or 15B");
             if (!(models[i].Parameters > 0))
-                throw new InputException(table.Source, table.LineOf(i), $"model '{names[i]}' has {models[i].Parameters} parameters; a positive count is expected");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"model '{names[i]}' has {models[i].Parameters} parameters; a positive count is expected");
         }
         return models;
     }
@@ -110,7 +110,7 @@ public static class StudyTables
         var values = table.Numbers(column);
         for (int i = 0; i < values.Length; i++)
             if (!double.IsFinite(values[i]))
-                throw new InputException(table.Source, table.LineOf(i), $"column '{column}' has {values[i]}; a finite number is expected");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column '{column}' has {values[i]}; a finite number is expected");
         return values;
     }
 
@@ -122,7 +122,7 @@ public static class StudyTables
         {
             // pandas writes integer columns with missing values as floats (e.g. 2722.0): accept whole numbers.
             if (!double.IsFinite(values[i]) || values[i] != Math.Floor(values[i]) || Math.Abs(values[i]) > int.MaxValue)
-                throw new InputException(table.Source, table.LineOf(i), $"column '{column}' has {values[i]}; a whole number is expected");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column '{column}' has {values[i]}; a whole number is expected");
             result[i] = (int)values[i];
         }
         return result;

@@ -35,7 +35,8 @@ public sealed record FineTuneReport(ImmutableArray<ResultRow> Rows, ImmutableArr
 /// train_r2, val_loss, val_r2, Model, Dataset_Name, ModelSize</c>, then <c>Fold</c>),
 /// <c>results.csv</c> (evaluate's result rows: R2_score_test is the validation R² after the last
 /// epoch), <c>predictions.csv</c> and <c>finetune.manifest.json</c> — after every fold finished —,
-/// and keeps one checkpoint per fold (<c>fold&lt;k&gt;.safetensors</c>: adapters and head, resumable).
+/// and keeps one checkpoint per fold (<c>fold&lt;k&gt;.safetensors</c>: adapters and head, resumable). Folds are
+/// numbered from 1 in every table and file name, as <c>evaluate</c> numbers them (the study's 80/20 split is fold 1).
 /// </summary>
 public static class FineTuneJob
 {
@@ -78,14 +79,14 @@ public static class FineTuneJob
             var trainer = new LoraTrainer(model, settings.Training);
             var watch = Stopwatch.StartNew();
             int fold = f;
-            var epochs = trainer.Train(sequences, targets, train, validation, Path.Combine(settings.Out, $"fold{f}.safetensors"),
+            var epochs = trainer.Train(sequences, targets, train, validation, Path.Combine(settings.Out, $"fold{f + 1}.safetensors"),
                 progress is null ? null : new Progress(p => progress.Report((fold, splits.Count, p))));
             double seconds = watch.Elapsed.TotalSeconds;
             var trainPred = trainer.Predict(sequences, train);
             var valPred = trainer.Predict(sequences, validation);
             var yTrain = train.Select(i => targets[i]).ToArray();
             var yVal = validation.Select(i => targets[i]).ToArray();
-            rows.Add(new ResultRow(assay.Name, modelName, "lora_finetune", f,
+            rows.Add(new ResultRow(assay.Name, modelName, "lora_finetune", f + 1,
                 Metrics.R2(yTrain, trainPred), Metrics.Mae(yTrain, trainPred), Metrics.Rmse(yTrain, trainPred),
                 Metrics.R2(yVal, valPred), Metrics.Mae(yVal, valPred), Metrics.Rmse(yVal, valPred),
                 Metrics.Spearman(yTrain, trainPred), Metrics.Spearman(yVal, valPred), (int)model.parameters().Sum(p => p.numel()),
@@ -93,14 +94,14 @@ public static class FineTuneJob
                 $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune"));
             epochsPerFold.Add([.. epochs]);
             for (int j = 0; j < validation.Length; j++)
-                predictionRows.Add([assay.Records[validation[j]].Id, f, targets[validation[j]], valPred[j]]);
+                predictionRows.Add([assay.Records[validation[j]].Id, f + 1, targets[validation[j]], valPred[j]]);
         }
         loaded.Model.Dispose();
 
         // Tables and manifest only now, after every fold: a failure leaves no results behind (checkpoints stay, for resuming).
         var metrics = Path.Combine(settings.Out, "metrics.csv");
         CsvFile.Write(metrics, MetricColumns, epochsPerFold.SelectMany((epochs, f) => epochs.Select(e => (IReadOnlyList<object?>)
-            [e.Epoch, e.Step, e.TrainLoss, e.TrainR2, e.ValLoss, e.ValR2, modelName, assay.Name, size, f, e.Seconds, e.TokensPerSecond])));
+            [e.Epoch, e.Step, e.TrainLoss, e.TrainR2, e.ValLoss, e.ValR2, modelName, assay.Name, size, f + 1, e.Seconds, e.TokensPerSecond])));
         var results = Path.Combine(settings.Out, "results.csv");
         ResultRow.Write(results, rows);
         var predictions = Path.Combine(settings.Out, "predictions.csv");
@@ -113,7 +114,7 @@ public static class FineTuneJob
             .Config("folds", settings.Folds?.Key ?? "train_test_split(test_size=0.2, random_state=" + settings.Training.Seed + ")")
             .Config("device", device.ToString())
             .Output(metrics).Output(results).Output(predictions);
-        for (int f = 0; f < splits.Count; f++) manifest.Output(Path.Combine(settings.Out, $"fold{f}.safetensors"));
+        for (int f = 0; f < splits.Count; f++) manifest.Output(Path.Combine(settings.Out, $"fold{f + 1}.safetensors"));
         manifest.Set("dataset", assay.Name).Set("rows", assay.Count).Write(Path.Combine(settings.Out, "finetune.manifest.json"));
         return new FineTuneReport([.. rows], [.. epochsPerFold], settings.Out);
     }

@@ -131,7 +131,7 @@ internal sealed class MixedModelDesign
         {
             for (int c = 0; c < cells.Length; c++)
                 if (cells[c][i].Trim().Length == 0)
-                    throw new InputException(data.Source, data.LineOf(i), $"column '{columns[c]}' is empty");
+                    throw new InputException(data.SourceOf(i), data.LineOf(i), $"column '{columns[c]}' is empty");
             labels[i] = cells.Length == 1 ? cells[0][i] : string.Join(":", cells.Select(col => col[i]));
         }
         return labels;
@@ -141,6 +141,6 @@ internal sealed class MixedModelDesign
     {
         for (int i = 0; i < values.Length; i++)
             if (!double.IsFinite(values[i]))
-                throw new InputException(data.Source, data.LineOf(i), $"column '{column}' has {values[i]}; a finite number is needed");
+                throw new InputException(data.SourceOf(i), data.LineOf(i), $"column '{column}' has {values[i]}; a finite number is needed");
     }
 }

@@ -77,13 +77,13 @@ public static class SimpleLinearRegression
         for (int i = 0; i < table.RowCount; i++)
         {
             if (!double.IsFinite(y[i]))
-                throw new InputException(table.Source, table.LineOf(i), $"column '{response}' has {y[i]}; a finite number is needed");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column '{response}' has {y[i]}; a finite number is needed");
             if (!(s[i] > 0) || !double.IsFinite(s[i]))
-                throw new InputException(table.Source, table.LineOf(i), $"column '{size}' has {s[i]}; a positive size is needed");
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column '{size}' has {s[i]}; a positive size is needed");
             if (acc.TryGetValue(g[i], out var a))
             {
                 if (a.Size != s[i])
-                    throw new InputException(table.Source, table.LineOf(i),
+                    throw new InputException(table.SourceOf(i), table.LineOf(i),
                         $"'{g[i]}' has {size} {s[i]} here but {a.Size} on line {table.LineOf(a.FirstRow)}; the size must be constant within a group");
                 acc[g[i]] = (a.Sum + y[i], a.Count + 1, a.Size, a.FirstRow);
             }

@@ -170,7 +170,8 @@ public sealed record StudyAnalysisResult(
     /// </summary>
     public void Describe(Manifest manifest, string? key = null)
     {
-        if (File.Exists(Source)) manifest.Input(Source);
+        // A joined table's source names its files joined by " + " (TidyTable.Concat).
+        foreach (var file in Source.Split(" + ")) if (File.Exists(file)) manifest.Input(file);
         var summary = new Dictionary<string, object?>
         {
             ["formula"] = Fit.Formula.ToString(),
@@ -275,9 +276,9 @@ public static class StudyAnalysis
         {
             string level = string.Join(":", cells.Select(c => c[r]));
             if (!double.IsFinite(sizes[r]))
-                throw new InputException(table.Source, table.LineOf(r), $"column '{column}' has {sizes[r].ToString(CultureInfo.InvariantCulture)}; a finite number is needed");
+                throw new InputException(table.SourceOf(r), table.LineOf(r), $"column '{column}' has {sizes[r].ToString(CultureInfo.InvariantCulture)}; a finite number is needed");
             if (sizeOf.TryGetValue(level, out var seen) && seen.Size != sizes[r])
-                throw new InputException(table.Source, table.LineOf(r),
+                throw new InputException(table.SourceOf(r), table.LineOf(r),
                     $"level '{level}' has {column} {sizes[r].ToString(CultureInfo.InvariantCulture)} here but {seen.Size.ToString(CultureInfo.InvariantCulture)} " +
                     $"on line {table.LineOf(seen.Row)}; --order-by needs one value per level");
             sizeOf.TryAdd(level, (sizes[r], r));

@@ -37,7 +37,7 @@ public sealed class FineTuneJobTests : IDisposable
         Assert.Equal(string.Join(',', ResultRow.Columns), File.ReadLines(Path.Combine(outDir, "results.csv")).First());
         Assert.Equal(1 + 30, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
         Assert.True(File.Exists(Path.Combine(outDir, "finetune.manifest.json")));
-        Assert.All(Enumerable.Range(0, 3), f => Assert.True(File.Exists(Path.Combine(outDir, $"fold{f}.safetensors"))));
+        Assert.All(Enumerable.Range(1, 3), f => Assert.True(File.Exists(Path.Combine(outDir, $"fold{f}.safetensors"))));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class FineTuneJobTests : IDisposable
         var (code, stdout, err) = CliRunner.Run("finetune", "--model", Golden.TinyPt, "--input", input, "--epochs", "1", "--batch-size", "4",
             "--max-tokens", "400", "--out", outDir, "--device", "cpu");
         Assert.True(code == 0, err);
-        Assert.Contains("fold 0: val R2", stdout);
+        Assert.Contains("fold 1: val R2", stdout);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(outDir, "metrics.csv")).Length);
 
         var bad = _tmp.Sub("bad");
@@ -93,5 +93,55 @@ public sealed class FineTuneJobTests : IDisposable
         double meanPredictorMse = validation.Average(i => (y[i] - trainMean) * (y[i] - trainMean));
         var best = report.Epochs[0].Min(e => e.ValLoss);
         Assert.True(best < meanPredictorMse, $"best validation MSE {best:F5} is not below the mean predictor's {meanPredictorMse:F5}");
+    }
+
+    [Fact]
+    public void FineTuningAndTheLassoOnTheSameFoldsGoThroughStats()
+    {
+        // Two assays, three shuffled folds each: evaluate (Lasso on mean-pooled embeddings) and finetune on the same rows.
+        var evaluated = new List<string>();
+        var tuned = new List<string>();
+        foreach (var name in new[] { "IF1_ECOLI", "SUMO1_HUMAN_Roth2017" })
+        {
+            var lines = File.ReadLines(Path.Combine(SharedData.Swat, "dms", name + ".csv")).Take(31);
+            var input = _tmp.Write(name + ".csv", string.Join('\n', lines) + "\n");
+            var embedDir = _tmp.Sub("embed-" + name);
+            var (code, _, err) = CliRunner.Run("embed", "--model", Golden.TinyPt, "--input", input, "--out", embedDir, "--device", "cpu");
+            Assert.True(code == 0, err);
+            var evalDir = _tmp.Sub("evaluate-" + name);
+            (code, _, err) = CliRunner.Run("evaluate", "--input", input, "--features", embedDir, "--protocol", "default", "--folds", "3", "--out", evalDir);
+            Assert.True(code == 0, err);
+            var ftDir = _tmp.Sub("finetune-" + name);
+            (code, _, err) = CliRunner.Run("finetune", "--model", Golden.TinyPt, "--input", input, "--folds", "3", "--epochs", "1", "--batch-size", "4",
+                "--max-tokens", "400", "--out", ftDir, "--device", "cpu");
+            Assert.True(code == 0, err);
+            evaluated.Add(Path.Combine(evalDir, "results.csv"));
+            tuned.Add(Path.Combine(ftDir, "results.csv"));
+        }
+        // Identical test rows per (dataset, fold): the same fold sizes on both sides.
+        var lasso = PlmKit.Data.TidyTable.Concat([.. evaluated.Select(PlmKit.Data.TidyTable.Read)]);
+        var lora = PlmKit.Data.TidyTable.Concat([.. tuned.Select(PlmKit.Data.TidyTable.Read)]);
+        Assert.Equal(Enumerable.Range(0, 6).Select(r => (lasso.Strings("Dataset")[r], lasso.Strings("Fold")[r], lasso.Strings("n_test")[r])),
+            Enumerable.Range(0, 6).Select(r => (lora.Strings("Dataset")[r], lora.Strings("Fold")[r], lora.Strings("n_test")[r])));
+
+        var statsDir = _tmp.Sub("stats");
+        var args = new List<string> { "stats" };
+        foreach (var f in evaluated.Concat(tuned)) args.AddRange(["--input", f]);
+        args.AddRange(["--effect", "Compression_method", "--reference", "mean", "--random", "Dataset", "--random", "Fold", "--out", statsDir]);
+        var (c, stdout, e) = CliRunner.Run([.. args]);
+        Assert.True(c == 0, e);
+        Assert.Contains("n = 12", stdout);
+        var contrasts = File.ReadAllLines(Path.Combine(statsDir, "stats_contrasts.csv"));
+        Assert.Equal(2, contrasts.Length);
+        Assert.True(contrasts[1].StartsWith("lora_finetune,", StringComparison.Ordinal), contrasts[1]);
+        var manifest = File.ReadAllText(Path.Combine(statsDir, "stats.manifest.json"));
+        Assert.All(evaluated.Concat(tuned), f => Assert.Contains(Path.GetFileName(Path.GetDirectoryName(f)!), manifest));
+
+        // Tables with different columns are not joined.
+        var other = _tmp.Write("other.csv", "Dataset,R2_score_test\nx,0.5\n");
+        (c, _, e) = CliRunner.Run("stats", "--input", evaluated[0], "--input", other, "--effect", "Compression_method", "--random", "Dataset", "--out", _tmp.Sub("bad-stats"));
+        Assert.Equal(2, c);
+        Assert.Contains("other.csv", e);
+        Assert.False(Directory.Exists(_tmp.Sub("bad-stats")));
     }
 }

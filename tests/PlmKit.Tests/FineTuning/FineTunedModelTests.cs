@@ -17,7 +17,7 @@ public sealed class FineTunedCheckpoint : IDisposable
 
     public string Folder { get; }
 
-    public string Checkpoint => Path.Combine(Folder, "fold0.safetensors");
+    public string Checkpoint => Path.Combine(Folder, "fold1.safetensors");
 
     public FineTunedCheckpoint()
     {
@@ -44,7 +44,7 @@ public sealed class FineTunedModelTests(FineTunedCheckpoint trained) : IClassFix
         using var fineTuned = LoadFineTuned();
         var loaded = ModelZoo.Load(Golden.TinyPt, adapter: trained.Checkpoint);
         using var merged = (EsmModel)loaded.Model;
-        Assert.EndsWith("+fold0", loaded.Name);
+        Assert.EndsWith("+fold1", loaded.Name);
         Assert.Contains(trained.Checkpoint, loaded.WeightFiles);
 
         using var scope = NewDisposeScope();
@@ -95,7 +95,7 @@ public sealed class FineTunedModelTests(FineTunedCheckpoint trained) : IClassFix
         Assert.Equal(plain.Length, tuned.Length);
         Assert.NotEqual(plain[1], tuned[1]);
         var manifest = File.ReadAllText(Path.Combine(tunedDir, "embed.manifest.json"));
-        Assert.Contains("fold0.safetensors", manifest);
+        Assert.Contains("fold1.safetensors", manifest);
     }
 
     [Fact]
