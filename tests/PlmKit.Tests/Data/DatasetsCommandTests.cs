@@ -36,7 +36,7 @@ public sealed class DatasetsCommandTests : IDisposable
     {
         var (code, output, _) = CliRunner.Run("datasets", "fetch", "--kind", "results", "--offline", "--data-dir", SharedData.Swat, "--cache", _tmp.Path);
         Assert.Equal(0, code);
-        Assert.Equal(5, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(6, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         var offline = CliRunner.Run("datasets", "fetch", "IF1_ECOLI", "--offline", "--data-dir", _tmp.Path, "--cache", _tmp.Path);
         Assert.Equal(2, offline.Code);
         Assert.StartsWith("plmkit: error: dataset 'IF1_ECOLI' is not available offline", offline.Err);

@@ -43,7 +43,8 @@ public class ReproduceCommandTests
         var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("path").GetString()!).ToList();
         foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
                      "tables/dms_models_contrasts.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
-                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
+                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html",
+                     "figures/fine-tune.html", "figures/fine-tune_pairs.csv", "figures/fine-tune_summary.csv" })
             Assert.Contains(f, outputs);
         Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
         Assert.All(manifest.RootElement.GetProperty("outputs").EnumerateArray(),
@@ -55,7 +56,8 @@ public class ReproduceCommandTests
             Directory.GetFiles(Path.Combine(dir, "tables")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("mean", manifest.RootElement.GetProperty("dms_compression").GetProperty("reference").GetString());
         var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
-        Assert.Equal(5, inputs.Count);
+        Assert.Equal(6, inputs.Count);   // the five tables and the optional fine-tuning table (Supplementary Figure 5)
+        Assert.Contains("Supplementary Figure 5: fine-tuning minus Lasso", stdout);
         Assert.All(inputs, i => Assert.Equal(FileHash.Sha256(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
 
         // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
