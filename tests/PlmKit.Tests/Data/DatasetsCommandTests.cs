@@ -13,7 +13,7 @@ public sealed class DatasetsCommandTests : IDisposable
         var (code, output, err) = CliRunner.Run("datasets", "list");
         Assert.Equal(0, code);
         Assert.Equal("", err);
-        Assert.Equal(46, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(47, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("IF1_ECOLI", output);
         var dms = CliRunner.Run("datasets", "list", "--kind", "dms").Out;
         Assert.Equal(35, dms.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using PlmKit.Data;
+using PlmKit.Figures;
 using PlmKit.Statistics;
 
 namespace PlmKit.Tests.Figures;
@@ -88,5 +89,22 @@ public class ReproduceCommandTests
         Assert.Equal(2, code);
         Assert.Contains("margin", stderr);
         Assert.False(Directory.Exists(output));
+    }
+    [Fact]
+    public void Without_the_fine_tuning_table_supplementary_figure_5_is_skipped_and_said_so()
+    {
+        using var tmp = new TempDir();
+        string data = Directory.CreateDirectory(tmp.Sub("data")).FullName;
+        foreach (var name in StudyReproduction.Inputs)
+            File.Copy(Path.Combine(SharedData.Swat, "results", name + ".csv"), Path.Combine(data, name + ".csv"));
+        var catalog = DataCatalog.Load(new DataCatalogOptions { OverrideDirectory = data, CacheDirectory = tmp.Sub("cache"), AllowDownload = false });
+        string output = tmp.Sub("out");
+        var result = StudyReproduction.Run(new ReproductionOptions(output, catalog, Png: false));
+        Assert.DoesNotContain(result.Files, f => f.Contains("fine-tune", StringComparison.Ordinal));
+        Assert.Contains(result.Findings, f => f.StartsWith("Supplementary Figure 5 skipped: dataset 'LitESM2ne_res_DMS_all' is not available offline", StringComparison.Ordinal));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")));
+        var step = manifest.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("step").GetString() == "fine-tune");
+        Assert.Contains("not available offline", step.GetProperty("skipped").GetString());
+        Assert.Equal(5, manifest.RootElement.GetProperty("inputs").GetArrayLength());
     }
 }
