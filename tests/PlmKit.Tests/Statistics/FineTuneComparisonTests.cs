@@ -94,6 +94,10 @@ public class FineTuneComparisonTests
         var c = FineTuneComparison.Read(FineTunePath, LassoPath);
         Assert.Equal(Sizes, c.Models.Select(m => m.ModelSize));
         Assert.All(c.Models, m => Assert.Equal(31, m.Datasets));
+        // ESM-2 8M: W = min(W+, W−) = 48 of 496; 2·#{sign patterns with W+ ≤ 48}/2^31, counted apart
+        // from PlmKit (a Python subset-sum count over ranks 1..31) = 2.2230669856071472e-05.
+        Assert.Equal(48, c.Models[0].Wilcoxon.Statistic);
+        Assert.Equal(2.2230669856071472e-05, c.Models[0].Wilcoxon.PValue, 15);
         Assert.Empty(c.Unmatched);
         Assert.Equal(0.95, c.ConfidenceLevel);
         // Smallest model first, parameter counts read off the labels.
