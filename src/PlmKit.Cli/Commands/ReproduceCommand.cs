@@ -17,7 +17,7 @@ internal static class ReproduceCommand
         var offline = new Option<bool>("--offline") { Description = "Never download: use --data-dir, $" + DataCatalog.DataDirVariable + " or the cache." };
         var noPng = new Option<bool>("--no-png") { Description = "HTML figures only (no Chromium needed)." };
         var margin = new Option<double>("--margin") { Description = "Equivalence margin in R² for the smallest model within it of the best.", DefaultValueFactory = _ => 0.02 };
-        var command = new Command("reproduce", "Reproduce the study's statistics and figures (Figures 2 and 3, size effects, learning curves) into one folder.")
+        var command = new Command("reproduce", "Reproduce the study's statistics and figures (Figures 2 and 3, size effects, learning curves, Supplementary Figure 5 on fine-tuning) into one folder.")
         {
             output, dataDir, offline, noPng, margin,
         };

@@ -57,6 +57,7 @@ public static class RunFigures
                 ? "it needs 'trainSizes'"
                 : SizedModels(config) == config.Models.Count ? null : "every model's name must give its size (e.g. esm2_t6_8M_UR50D)",
             [FigureKind.DatasetSize] = "results.csv has no dataset_size/prot_length columns; draw it with plmkit figures from a table that has them",
+            [FigureKind.FineTune] = "it compares a fine-tuning table with a Lasso table; plmkit reproduce draws it from the study's",
         };
         if (config.Figures?.Kinds is not { } kinds)
             return [.. supported.Where(kv => kv.Value is null).Select(kv => kv.Key).Order()];

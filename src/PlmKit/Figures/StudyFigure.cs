@@ -1,4 +1,5 @@
 using PlmKit.Data;
+using PlmKit.Statistics;
 using XPlot.Plotly;
 
 namespace PlmKit.Figures;
@@ -14,6 +15,8 @@ public enum FigureKind
     DatasetSize,
     /// <summary>Learning curves from a sampling table.</summary>
     LearningCurve,
+    /// <summary>Supplementary Figure 5: LoRA fine-tuning against a Lasso on embeddings, one panel per ESM-2 size (needs two tables: see <see cref="PlmKit.Statistics.FineTuneComparison"/>).</summary>
+    FineTune,
 }
 
 /// <summary>A table of numbers behind a figure.</summary>
@@ -37,6 +40,7 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
         FigureKind.ModelSize => "model-size",
         FigureKind.DatasetSize => "dataset-size",
         FigureKind.LearningCurve => "learning-curve",
+        FigureKind.FineTune => "fine-tune",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -70,6 +74,8 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
                 FigureKind.ModelSize => Of(ModelSizeData.Compute(StudyTables.FoldScores(table))),
                 FigureKind.DatasetSize => Of(DatasetSizeData.Compute(StudyTables.FoldScores(table), StudyTables.Datasets(table))),
                 FigureKind.LearningCurve => Of(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
+                FigureKind.FineTune => throw new InputException(table.Source, null,
+                    "fine-tune needs two tables, the fine-tuning results and the Lasso results: draw it with plmkit reproduce or FineTuneComparison.Read"),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
         }
@@ -110,6 +116,22 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
     [
         new("learning-curve_points", Csv(["Dataset", "Model", "ModelSize", "Sample_size", "mean_R2_score_test", "sd_R2_score_test", "n_folds"],
             data.Points.Select(p => new object[] { p.Dataset, p.Model.Family, p.Model.Size, p.SampleSize, p.MeanR2, p.StdR2, p.Folds }))),
+    ]);
+
+    /// <summary>
+    /// Supplementary Figure 5 and its numbers: every (model, dataset) pair, and per model the paired
+    /// statistics (<c>fine-tune_pairs</c>, <c>fine-tune_summary</c>).
+    /// </summary>
+    public static StudyFigure Of(FineTuneComparison data) => new(FigureKind.FineTune, StudyFigures.FineTune(data),
+    [
+        new("fine-tune_pairs", Csv(["ModelSize", "parameters", "Dataset_Name", "fine_tune_val_r2", "lasso_mean_R2_score_test", "lasso_folds", "difference"],
+            data.Pairs.Select(p => new object[] { p.ModelSize, p.Parameters, p.Dataset, p.FineTuneR2, p.LassoR2, p.LassoFolds, p.Difference }))),
+        new("fine-tune_summary", Csv(["ModelSize", "parameters", "n_datasets", "median_fine_tune", "median_lasso", "mean_fine_tune", "mean_lasso",
+                "mean_difference", "std_error", "conf_low", "conf_high", "conf_level", "t_p_value", "wilcoxon_statistic", "wilcoxon_p_value", "wilcoxon_exact",
+                "fine_tune_wins", "win_share"],
+            data.Models.Select(m => new object[] { m.ModelSize, m.Parameters, m.Datasets, m.MedianFineTune, m.MedianLasso, m.MeanFineTune, m.MeanLasso,
+                m.MeanDifference, m.StdError, m.ConfLow, m.ConfHigh, data.ConfidenceLevel, m.TPValue, m.Wilcoxon.Statistic, m.Wilcoxon.PValue,
+                m.Wilcoxon.Exact, m.Wins, m.WinShare }))),
     ]);
 
     private static string Csv(string[] header, IEnumerable<object[]> rows) => CsvFile.Format(header, rows);

@@ -353,6 +353,84 @@ public static class StudyFigures
         return Finish(Chart.Plot(traces, layout), "datasets", width, height);
     }
 
+    /// <summary>
+    /// Supplementary Figure 5 as the study draws it (SWAT <c>plot_results_fineTune_lora.ipynb</c>):
+    /// one panel per ESM-2 size (two columns, smallest model first), each dataset a point at
+    /// (Lasso-on-embeddings test R², fine-tuning validation R²), the diagonal y = x dashed, both axes
+    /// from 0 to 1 (extended below 0 when a score is negative, where the study's plot dropped the
+    /// point). Each panel also states the mean paired difference with its interval and the
+    /// datasets fine-tuning wins.
+    /// </summary>
+    /// <param name="data">The paired comparison.</param>
+    /// <param name="title">Figure title; null for the default.</param>
+    public static PlotlyChart FineTune(Statistics.FineTuneComparison data, string? title = null)
+    {
+        var models = data.Models;
+        int count = models.Count, columns = Math.Min(2, count), rows = (count + 1) / 2;
+        const int panel = 340, left = 90, right = 40, top = 90, bottom = 80, gapPx = 90;
+        int width = left + right + columns * panel + (columns - 1) * gapPx;
+        int height = top + bottom + rows * panel + (rows - 1) * gapPx;
+        var layout = FigureStyle.Layout(title ?? "Fine-tune or extract? LoRA fine-tuning against a Lasso on ESM-2 embeddings", width, height);
+        layout.margin = new Margin { l = left, r = right, t = top, b = bottom };
+        layout.showlegend = false;
+        double plotW = width - left - right, plotH = height - top - bottom;
+        double spanX = panel / plotW, gapX = gapPx / plotW, spanY = panel / plotH, gapY = gapPx / plotH;
+        double lo = Math.Min(0, data.Pairs.Min(p => Math.Min(p.FineTuneR2, p.LassoR2)));
+        if (lo < 0) lo -= 0.03;
+        double hi = Math.Max(1, data.Pairs.Max(p => Math.Max(p.FineTuneR2, p.LassoR2)));
+        var traces = new List<Scatter>();
+        var annotations = new List<Annotation>();
+        var shapes = new List<Shape>();
+        for (int k = 0; k < count; k++)
+        {
+            var model = models[k];
+            int row = k / 2, column = k % 2;
+            double x0 = column * (spanX + gapX), x1 = x0 + spanX;
+            double y1 = 1 - row * (spanY + gapY), y0 = y1 - spanY;
+            var (xName, yName) = PanelLayout.AxisNames(k);
+            var xa = FigureStyle.XAxis(k + columns >= count ? "Feature extraction R² (Lasso on embeddings)" : "");
+            xa.domain = new[] { x0, x1 };
+            xa.anchor = yName;
+            xa.range = new[] { lo, hi };
+            var ya = FigureStyle.YAxis(column == 0 ? "Fine-tune R² (LoRA)" : "");
+            ya.domain = new[] { Math.Max(0, y0), Math.Min(1, y1) };
+            ya.anchor = xName;
+            ya.range = new[] { lo, hi };
+            layout.SetAxes(k, xa, ya);
+            annotations.Add(new Annotation
+            {
+                text = $"<b>ESM-2 {System.Net.WebUtility.HtmlEncode(model.ModelSize)}</b>",
+                x = (x0 + x1) / 2, y = Math.Min(1, y1), xref = "paper", yref = "paper",
+                xanchor = "center", yanchor = "bottom", showarrow = false,
+            });
+            annotations.Add(new Annotation
+            {
+                text = string.Create(Inv, $"Δ = {model.MeanDifference:+0.000;−0.000} [{model.ConfLow:0.000}, {model.ConfHigh:0.000}]<br>fine-tuning wins {model.Wins}/{model.Datasets}"),
+                x = x0 + 0.02 * spanX, y = Math.Min(1, y1) - 0.01, xref = "paper", yref = "paper",
+                xanchor = "left", yanchor = "top", showarrow = false, align = "left",
+                font = new Font { size = 12, color = "#333333" }, bgcolor = "rgba(255,255,255,0.85)",
+            });
+            shapes.Add(new Shape { type = "line", xref = xName, yref = yName, x0 = lo, y0 = lo, x1 = hi, y1 = hi,
+                line = new Line { color = "#0072B2", width = 1.5, dash = "dash" } });
+            var points = data.Pairs.Where(p => p.ModelSize == model.ModelSize).ToList();
+            traces.Add(new Scatter
+            {
+                name = $"ESM-2 {model.ModelSize}",
+                xaxis = xName,
+                yaxis = yName,
+                mode = "markers",
+                x = points.Select(p => p.LassoR2).ToArray(),
+                y = points.Select(p => p.FineTuneR2).ToArray(),
+                text = points.Select(p => string.Create(Inv, $"{p.Dataset}: fine-tune {p.FineTuneR2:0.000}, Lasso {p.LassoR2:0.000} (Δ {p.Difference:+0.000;−0.000})")).ToArray(),
+                hoverinfo = "text",
+                marker = new Marker { color = "#222222", size = 7, opacity = 0.85 },
+            });
+        }
+        layout.shapes = shapes;
+        layout.annotations = annotations;
+        return Finish(Chart.Plot(traces, layout), "fine-tune", width, height);
+    }
+
     private static PlotlyChart Finish(PlotlyChart chart, string id, int width, int height)
     {
         chart.Id = id;

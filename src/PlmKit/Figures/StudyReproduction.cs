@@ -22,7 +22,8 @@ public sealed record ReproductionResult(IReadOnlyList<string> Files, IReadOnlyLi
 /// library: Figure 2 (mixed model + glht contrasts of every compression against mean), Figure 3
 /// (R² against model size, plus contrasts against the largest model and equivalence tests),
 /// R² against dataset size and protein length with log-linear fits, the learning curves, and
-/// Figures 2 and 3 again on the PISCES property targets.
+/// Figures 2 and 3 again on the PISCES property targets, and, when the fine-tuning table is
+/// available, Supplementary Figure 5 (LoRA fine-tuning against a Lasso on embeddings, <see cref="FineTuneComparison"/>).
 /// Writes tidy CSVs (the lme4 reference files' columns where there is one), HTML + PNG figures and
 /// a manifest with the SHA-256 of every input and output.
 /// </summary>
@@ -32,6 +33,13 @@ public static class StudyReproduction
     public static IReadOnlyList<string> Inputs { get; } =
         ["summary_DMS_esm2_150M_all_methods", "DMS_all_multi_model_metadata", "lassoCV_sampling_all_models_and_datasets",
          "summary_PISCES_esm2_150M_all_methods", "PISCES_all_multi_model"];
+
+    /// <summary>
+    /// Catalogue names of tables used when they can be had (locally, or by download when allowed);
+    /// without them their step is skipped and the manifest says why. A local copy with the wrong
+    /// checksum is still an error.
+    /// </summary>
+    public static IReadOnlyList<string> OptionalInputs { get; } = ["LitESM2ne_res_DMS_all"];
 
     /// <summary>Runs every step and writes the output folder.</summary>
     /// <param name="options">Output folder, catalogue, PNG switch and margin.</param>
@@ -45,6 +53,18 @@ public static class StudyReproduction
         string plotlyJs = PlotlyJs.Read();
         if (options.Png) FigureExport.LocateChromium();
         var paths = Inputs.ToDictionary(n => n, options.Catalog.Resolve);
+        var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in OptionalInputs)
+        {
+            try
+            {
+                paths[name] = options.Catalog.Resolve(name);
+            }
+            catch (PlmKitException e) when (e is not InputException and not ConfigurationException)
+            {
+                skipped[name] = e.Message;   // not available offline, or the download failed
+            }
+        }
 
         var analyses = new List<(string Prefix, StudyAnalysisResult Result)>();
         var figureList = new List<(StudyFigure Figure, string Prefix)>();
@@ -117,6 +137,23 @@ public static class StudyReproduction
                      $"highest median R² {piscesBest.Model.Label} ({piscesBest.MedianR2:0.000})");
         steps.Add(new { step = "pisces", inputs = new[] { "summary_PISCES_esm2_150M_all_methods", "PISCES_all_multi_model" },
             formula = piscesAnalysis.Fit.Formula.ToString(), singular = piscesAnalysis.Fit.IsSingular, seconds = Lap(clock) });
+        log?.WriteLine(findings[^1]);
+
+        // Supplementary Figure 5: LoRA fine-tuning against a Lasso on the same model's embeddings.
+        if (paths.TryGetValue("LitESM2ne_res_DMS_all", out var fineTunePath))
+        {
+            var comparison = FineTuneComparison.Compute(TidyTable.Read(fineTunePath), multi);
+            figureList.Add((StudyFigure.Of(comparison), ""));
+            findings.Add("Supplementary Figure 5: fine-tuning minus Lasso R² (mean, 95% t interval, wins): " + string.Join("; ", comparison.Models.Select(m =>
+                string.Create(CultureInfo.InvariantCulture, $"ESM-2 {m.ModelSize} {m.MeanDifference:+0.000;-0.000} [{m.ConfLow:0.000}, {m.ConfHigh:0.000}] {m.Wins}/{m.Datasets}"))));
+            steps.Add(new { step = "fine-tune", inputs = new[] { "LitESM2ne_res_DMS_all", "DMS_all_multi_model_metadata" },
+                pairs = comparison.Pairs.Count, unmatched = comparison.Unmatched, seconds = Lap(clock) });
+        }
+        else
+        {
+            findings.Add($"Supplementary Figure 5 skipped: {skipped["LitESM2ne_res_DMS_all"]}");
+            steps.Add(new { step = "fine-tune", skipped = skipped["LitESM2ne_res_DMS_all"] });
+        }
         log?.WriteLine(findings[^1]);
 
         // Everything is checked and computed: write the tables, the figures, and the manifest last.

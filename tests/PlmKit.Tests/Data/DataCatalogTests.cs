@@ -22,7 +22,7 @@ public sealed class DataCatalogTests : IDisposable
     {
         var catalog = Offline(SharedData.Swat);
         Assert.Equal(35, catalog.Entries.Count(e => e.Kind == "dms"));
-        Assert.Equal(5, catalog.Entries.Count(e => e.Kind == "results"));
+        Assert.Equal(6, catalog.Entries.Count(e => e.Kind == "results"));
         Assert.Equal(4, catalog.Entries.Count(e => e.Kind == "pisces"));
         Assert.Contains("fa7173381624413399049c533a1078a14c4993cb", catalog.Source);
         Assert.All(catalog.Entries, e =>

@@ -13,7 +13,7 @@ public sealed class DatasetsCommandTests : IDisposable
         var (code, output, err) = CliRunner.Run("datasets", "list");
         Assert.Equal(0, code);
         Assert.Equal("", err);
-        Assert.Equal(46, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(47, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("IF1_ECOLI", output);
         var dms = CliRunner.Run("datasets", "list", "--kind", "dms").Out;
         Assert.Equal(35, dms.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
@@ -36,7 +36,7 @@ public sealed class DatasetsCommandTests : IDisposable
     {
         var (code, output, _) = CliRunner.Run("datasets", "fetch", "--kind", "results", "--offline", "--data-dir", SharedData.Swat, "--cache", _tmp.Path);
         Assert.Equal(0, code);
-        Assert.Equal(5, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(6, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         var offline = CliRunner.Run("datasets", "fetch", "IF1_ECOLI", "--offline", "--data-dir", _tmp.Path, "--cache", _tmp.Path);
         Assert.Equal(2, offline.Code);
         Assert.StartsWith("plmkit: error: dataset 'IF1_ECOLI' is not available offline", offline.Err);

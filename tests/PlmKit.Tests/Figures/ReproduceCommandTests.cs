@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using PlmKit.Data;
+using PlmKit.Figures;
 using PlmKit.Statistics;
 
 namespace PlmKit.Tests.Figures;
@@ -43,7 +44,8 @@ public class ReproduceCommandTests
         var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("path").GetString()!).ToList();
         foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
                      "tables/dms_models_contrasts.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
-                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html" })
+                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html",
+                     "figures/fine-tune.html", "figures/fine-tune_pairs.csv", "figures/fine-tune_summary.csv" })
             Assert.Contains(f, outputs);
         Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
         Assert.All(manifest.RootElement.GetProperty("outputs").EnumerateArray(),
@@ -55,7 +57,8 @@ public class ReproduceCommandTests
             Directory.GetFiles(Path.Combine(dir, "tables")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("mean", manifest.RootElement.GetProperty("dms_compression").GetProperty("reference").GetString());
         var inputs = manifest.RootElement.GetProperty("inputs").EnumerateArray().ToList();
-        Assert.Equal(5, inputs.Count);
+        Assert.Equal(6, inputs.Count);   // the five tables and the optional fine-tuning table (Supplementary Figure 5)
+        Assert.Contains("Supplementary Figure 5: fine-tuning minus Lasso", stdout);
         Assert.All(inputs, i => Assert.Equal(FileHash.Sha256(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
 
         // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
@@ -86,5 +89,22 @@ public class ReproduceCommandTests
         Assert.Equal(2, code);
         Assert.Contains("margin", stderr);
         Assert.False(Directory.Exists(output));
+    }
+    [Fact]
+    public void Without_the_fine_tuning_table_supplementary_figure_5_is_skipped_and_said_so()
+    {
+        using var tmp = new TempDir();
+        string data = Directory.CreateDirectory(tmp.Sub("data")).FullName;
+        foreach (var name in StudyReproduction.Inputs)
+            File.Copy(Path.Combine(SharedData.Swat, "results", name + ".csv"), Path.Combine(data, name + ".csv"));
+        var catalog = DataCatalog.Load(new DataCatalogOptions { OverrideDirectory = data, CacheDirectory = tmp.Sub("cache"), AllowDownload = false });
+        string output = tmp.Sub("out");
+        var result = StudyReproduction.Run(new ReproductionOptions(output, catalog, Png: false));
+        Assert.DoesNotContain(result.Files, f => f.Contains("fine-tune", StringComparison.Ordinal));
+        Assert.Contains(result.Findings, f => f.StartsWith("Supplementary Figure 5 skipped: dataset 'LitESM2ne_res_DMS_all' is not available offline", StringComparison.Ordinal));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")));
+        var step = manifest.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("step").GetString() == "fine-tune");
+        Assert.Contains("not available offline", step.GetProperty("skipped").GetString());
+        Assert.Equal(5, manifest.RootElement.GetProperty("inputs").GetArrayLength());
     }
 }
