@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using PlmKit.Data;
+using PlmKit.Embeddings;
 using PlmKit.FineTuning;
 using PlmKit.Regression;
 
@@ -25,11 +26,12 @@ internal static class FineTuneCommand
         var rank = new Option<int>("--rank") { Description = "LoRA rank r.", DefaultValueFactory = _ => 4 };
         var alpha = new Option<double>("--alpha") { Description = "LoRA alpha (scaling alpha/r).", DefaultValueFactory = _ => 32 };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Token budget of one forward/backward pass (micro-batch).", DefaultValueFactory = _ => 4096 };
+        var dtype = new Option<string>("--dtype") { Description = "fp32, or bf16: autocast of the frozen base (adapters, head and optimiser stay fp32).", DefaultValueFactory = _ => EmbedDtype.Fp32.Key() };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N].", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." };
         var outDir = new Option<string>("--out") { Description = "Output folder: metrics.csv, results.csv, predictions.csv, fold<k>.safetensors (resumable), finetune.manifest.json.", Required = true };
         var command = new Command("finetune", "Fine-tune ESM-2 with LoRA and the study's regression head; compare with evaluate on the same folds.")
-            { model, input, targets, folds, bySite, seed, epochs, batch, lr, patience, rank, alpha, maxTokens, device, threads, outDir };
+            { model, input, targets, folds, bySite, seed, epochs, batch, lr, patience, rank, alpha, maxTokens, dtype, device, threads, outDir };
         command.SetAction(parse =>
         {
             var foldText = parse.GetValue(folds);
@@ -41,7 +43,7 @@ internal static class FineTuneCommand
                 parse.GetValue(maxTokens), seedValue ?? 42);
             var lora = new LoraSettings(Rank: parse.GetValue(rank), Alpha: parse.GetValue(alpha));
             var settings = new FineTuneSettings(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(outDir)!, scheme, lora, training,
-                AssayFormat.Auto, parse.GetValue(targets), parse.GetValue(device)!, parse.GetValue(threads));
+                AssayFormat.Auto, parse.GetValue(targets), parse.GetValue(device)!, parse.GetValue(threads), EmbedDtypes.Parse(parse.GetValue(dtype)!));
             var output = parse.InvocationConfiguration.Output;
             var report = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
                 ? WithProgressBar(settings, ["plmkit", .. parse.Tokens.Select(t => t.Value)])

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using PlmKit.Data;
+using PlmKit.Embeddings;
 using PlmKit.Models;
 using PlmKit.Models.Esm;
 using PlmKit.Regression;
@@ -19,8 +20,9 @@ namespace PlmKit.FineTuning;
 /// <param name="Targets">Targets CSV for a FASTA input.</param>
 /// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
 /// <param name="Threads">CPU threads for torch, or null.</param>
+/// <param name="Dtype">fp32 (the reference) or bf16 autocast of the frozen base (<see cref="LoraEsm2Regressor.Bf16"/>).</param>
 public sealed record FineTuneSettings(string Model, string Input, string Out, FoldScheme? Folds, LoraSettings Lora, LoraTrainingSettings Training,
-    AssayFormat Format = AssayFormat.Auto, string? Targets = null, string Device = "auto", int? Threads = null);
+    AssayFormat Format = AssayFormat.Auto, string? Targets = null, string Device = "auto", int? Threads = null, EmbedDtype Dtype = EmbedDtype.Fp32);
 
 /// <summary>What <see cref="FineTuneJob.Run"/> produced.</summary>
 /// <param name="Rows">One result row per fold (the same columns as <c>evaluate</c>'s).</param>
@@ -76,6 +78,7 @@ public static class FineTuneJob
             var (train, validation) = splits[f];
             using var model = new LoraEsm2Regressor(esm, settings.Lora, settings.Training.Seed + f) { BaseWeightsSha256 = weightsSha };
             model.MoveTo(device);
+            if (settings.Dtype == EmbedDtype.Bf16) model.UseBf16();
             var trainer = new LoraTrainer(model, settings.Training);
             var watch = Stopwatch.StartNew();
             int fold = f;
@@ -112,7 +115,7 @@ public static class FineTuneJob
             .Config("model", settings.Model).Config("model_name", modelName).Config("weights_sha256", weightsSha)
             .Config("lora", settings.Lora).Config("training", settings.Training)
             .Config("folds", settings.Folds?.Key ?? "train_test_split(test_size=0.2, random_state=" + settings.Training.Seed + ")")
-            .Config("device", device.ToString())
+            .Config("device", device.ToString()).Config("dtype", settings.Dtype.Key())
             .Output(metrics).Output(results).Output(predictions);
         for (int f = 0; f < splits.Count; f++) manifest.Output(Path.Combine(settings.Out, $"fold{f + 1}.safetensors"));
         manifest.Set("dataset", assay.Name).Set("rows", assay.Count).Write(Path.Combine(settings.Out, "finetune.manifest.json"));

@@ -112,6 +112,34 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
     /// <summary>SHA-256 of the base model's weight files, recorded in checkpoints so adapters are never merged into other weights; null when unknown.</summary>
     public string? BaseWeightsSha256 { get; init; }
 
+    /// <summary>
+    /// bf16 autocast of the frozen base, as <c>torch.autocast(dtype=torch.bfloat16)</c> does it: the
+    /// base's linear layers and the attention products run in bfloat16 (their weights kept in
+    /// bfloat16 once, halving the base's memory), while the residual stream, LayerNorms, softmax,
+    /// the LoRA adapters, the head, the loss and the optimiser stay in float32. Set by
+    /// <see cref="UseBf16"/>; false: everything in float32 (the reference, golden-tested).
+    /// </summary>
+    public bool Bf16 { get; private set; }
+
+    /// <summary>Switches to bf16 autocast (see <see cref="Bf16"/>); call before training or after <see cref="MoveTo"/>.</summary>
+    public LoraEsm2Regressor UseBf16()
+    {
+        foreach (var name in _frozen.Keys.Where(IsBaseMatrix).ToArray())
+        {
+            if (_frozen[name].dtype == ScalarType.BFloat16) continue;
+            var half = _frozen[name].to(ScalarType.BFloat16).DetachFromDisposeScope();
+            _frozen[name].Dispose();
+            _frozen[name] = half;
+        }
+        Bf16 = true;
+        return this;
+    }
+
+    // The matrices autocast runs in bf16: every linear weight of the blocks (q, k, v, out, fc1, fc2).
+    private static bool IsBaseMatrix(string name) =>
+        name.StartsWith("layers.", StringComparison.Ordinal) && name.EndsWith("_proj.weight", StringComparison.Ordinal) ||
+        name.StartsWith("layers.", StringComparison.Ordinal) && (name.EndsWith("fc1.weight", StringComparison.Ordinal) || name.EndsWith("fc2.weight", StringComparison.Ordinal));
+
     /// <summary>The device the frozen base and the adapters are on.</summary>
     public Device Device => _frozen["embed_tokens.weight"].device;
 
@@ -178,6 +206,11 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
 
     private Tensor W(string name) => _frozen[name];
 
+    // A frozen linear layer: in float32, or under autocast in bfloat16 with a bfloat16 result (as torch.autocast gives it).
+    private Tensor Linear(Tensor x, string weight, string bias) => Bf16
+        ? F.linear(x.to(ScalarType.BFloat16), W(weight), W(bias).to(ScalarType.BFloat16))
+        : F.linear(x, W(weight), W(bias));
+
     private Tensor Block(int i, Tensor x, Tensor? padding, Tensor cos, Tensor sin)
     {
         string p = $"layers.{i}.";
@@ -185,11 +218,13 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         int heads = _config.Heads, d = _config.Hidden, hd = d / heads;
         var h = F.layer_norm(x, [d], W(p + "self_attn_layer_norm.weight"), W(p + "self_attn_layer_norm.bias"), EsmConfig.LayerNormEps);
         var lora = layers[i];
-        var q = lora.Query(h, F.linear(h, W(p + "self_attn.q_proj.weight"), W(p + "self_attn.q_proj.bias")));
+        // The LoRA deltas are added in float32 (the adapters are float32 and tiny); under autocast the sum goes on in bfloat16.
+        var q = lora.Query(h, Linear(h, p + "self_attn.q_proj.weight", p + "self_attn.q_proj.bias").to(ScalarType.Float32));
         using var qScale = Math.Pow(hd, -0.5).ToScalar();
         q = q.mul(qScale);
-        var k = F.linear(h, W(p + "self_attn.k_proj.weight"), W(p + "self_attn.k_proj.bias"));
-        var v = lora.Value(h, F.linear(h, W(p + "self_attn.v_proj.weight"), W(p + "self_attn.v_proj.bias")));
+        var k = Linear(h, p + "self_attn.k_proj.weight", p + "self_attn.k_proj.bias");
+        var v = lora.Value(h, Linear(h, p + "self_attn.v_proj.weight", p + "self_attn.v_proj.bias").to(ScalarType.Float32));
+        if (Bf16) (q, v) = (q.to(ScalarType.BFloat16), v.to(ScalarType.BFloat16));
         // [B, T, D] → [B, H, T, hd]
         q = q.view(b, t, heads, hd).transpose(1, 2);
         k = k.view(b, t, heads, hd).transpose(1, 2);
@@ -202,12 +237,13 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
             using var minusInf = double.NegativeInfinity.ToScalar();
             scores = scores.masked_fill(padding.unsqueeze(1).unsqueeze(2), minusInf);
         }
-        var attention = F.softmax(scores, -1).matmul(v).transpose(1, 2).reshape(b, t, d);
+        // Softmax in float32 (autocast's rule), its product with v in the compute dtype.
+        var attention = F.softmax(scores.to(ScalarType.Float32), -1).to(v.dtype).matmul(v).transpose(1, 2).reshape(b, t, d);
         using var one = 1.0.ToScalar();
-        x = x.add(F.linear(attention, W(p + "self_attn.out_proj.weight"), W(p + "self_attn.out_proj.bias")), one);
+        x = x.add(Linear(attention, p + "self_attn.out_proj.weight", p + "self_attn.out_proj.bias").to(ScalarType.Float32), one);
         var f = F.layer_norm(x, [d], W(p + "final_layer_norm.weight"), W(p + "final_layer_norm.bias"), EsmConfig.LayerNormEps);
-        f = F.linear(F.gelu(F.linear(f, W(p + "fc1.weight"), W(p + "fc1.bias"))), W(p + "fc2.weight"), W(p + "fc2.bias"));
-        return x.add(f, one);
+        f = Linear(F.gelu(Linear(f, p + "fc1.weight", p + "fc1.bias")), p + "fc2.weight", p + "fc2.bias");
+        return x.add(f.to(ScalarType.Float32), one);
     }
 
     private (Tensor Cos, Tensor Sin) Rotary(long length, Device device)
@@ -226,7 +262,8 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         var halves = x.chunk(2, -1);
         var rotated = cat([halves[1].neg(), halves[0]], -1);
         using var one = 1.0.ToScalar();
-        return x.mul(cos).add(rotated.mul(sin), one);
+        // cos and sin are float32: under autocast the rotation is computed in float32 and returned in x's dtype.
+        return x.mul(cos).add(rotated.mul(sin), one).to(x.dtype);
     }
 
     /// <inheritdoc />

@@ -122,4 +122,39 @@ public sealed class LoraTrainerTests : IDisposable
         var e = Assert.Throws<ModelLoadException>(() => new LoraTrainer(model, Settings(1)).Train(x, y, Train, Validation, checkpoint));
         Assert.Contains("bad.safetensors", e.Message);
     }
+
+    [Fact]
+    public void Bf16AutocastHoldsAccuracy()
+    {
+        var (x, y) = Data();
+        // One step's loss and gradients, then three epochs: bf16 autocast against the float32 reference.
+        var tokens = PlmKit.Embeddings.Batching.Tokens(EsmAlphabet.Tokenizer, x.Take(8).ToArray());
+        var targets = TorchSharp.torch.tensor(y.Take(8).Select(v => (float)v).ToArray()).unsqueeze(1);
+        (double Loss, double[] Grad) OneStep(LoraEsm2Regressor model)
+        {
+            model.eval(); // no dropout: the two differ only by arithmetic
+            var loss = TorchSharp.torch.nn.functional.mse_loss(model.forward(tokens), targets);
+            loss.backward();
+            var grad = model.parameters().SelectMany(p => p.grad!.flatten().data<float>().ToArray()).Select(v => (double)v).ToArray();
+            return (loss.item<float>(), grad);
+        }
+        using var reference = NewModel();
+        using var half = NewModel().UseBf16();
+        Assert.True(half.Bf16);
+        Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, half.Frozen["layers.0.fc1.weight"].dtype);
+        Assert.Equal(TorchSharp.torch.ScalarType.Float32, half.Frozen["layers.0.final_layer_norm.weight"].dtype);
+        var (l32, g32) = OneStep(reference);
+        var (l16, g16) = OneStep(half);
+        Assert.True(Math.Abs(l16 - l32) <= 0.02 * l32, $"loss {l16} vs {l32}");
+        double dot = g32.Zip(g16).Sum(p => p.First * p.Second), n32 = Math.Sqrt(g32.Sum(v => v * v)), n16 = Math.Sqrt(g16.Sum(v => v * v));
+        Assert.True(dot / (n32 * n16) > 0.99, $"gradient cosine {dot / (n32 * n16)}");
+        Assert.True(Math.Abs(n16 - n32) <= 0.05 * n32, $"gradient norm {n16} vs {n32}");
+
+        using var a = NewModel();
+        using var b = NewModel().UseBf16();
+        var ra = new LoraTrainer(a, Settings(3)).Train(x, y, Train, Validation);
+        var rb = new LoraTrainer(b, Settings(3)).Train(x, y, Train, Validation);
+        for (int e = 0; e < 3; e++)
+            Assert.True(Math.Abs(rb[e].ValLoss - ra[e].ValLoss) <= 0.05 * ra[e].ValLoss, $"epoch {e}: validation loss {rb[e].ValLoss} vs {ra[e].ValLoss}");
+    }
 }
