@@ -147,7 +147,7 @@ public sealed record ExperimentConfig
         catch (JsonException e)
         {
             int? line = e.LineNumber is long l ? (int)l + 1 : null;
-            throw new InputException(path, line, $"not a valid experiment: {e.Message.Split(" Path:")[0]}");
+            throw new InputException(path, line, $"not a valid experiment: {Explain(e)}");
         }
         if (config is null)
             throw new InputException(path, null, "the experiment file is empty");
@@ -164,6 +164,38 @@ public sealed record ExperimentConfig
         };
         config.Validate(path);
         return config;
+    }
+
+    // System.Text.Json's messages speak of .NET members and types; a user wrote keys and values.
+    private static string Explain(JsonException e)
+    {
+        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, @"The JSON property '(?<key>[^']+)' could not be mapped to any \.NET member contained in type '(?<type>[^']+)'");
+        if (unknown.Success)
+        {
+            var type = typeof(ExperimentConfig).Assembly.GetType(unknown.Groups["type"].Value);
+            var known = type?.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                .Where(p => p.GetCustomAttributes(typeof(JsonIgnoreAttribute), true).Length == 0)
+                .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
+            return $"unknown key '{unknown.Groups["key"].Value}'" + (known is { Count: > 0 } ? $" (known keys here: {string.Join(", ", known)})" : "");
+        }
+        string where = e.Path is { Length: > 1 } jsonPath ? $"key '{jsonPath.TrimStart('$', '.')}'" : "the file";
+        var converted = System.Text.RegularExpressions.Regex.Match(e.Message, @"could not be converted to (?<type>[\w.`\[\], ]+)");
+        if (converted.Success)
+        {
+            string expected = converted.Groups["type"].Value switch
+            {
+                var t when t.Contains("String") && t.Contains("List") => "a list of strings",
+                var t when t.Contains("Int32") && t.Contains("List") => "a list of whole numbers",
+                var t when t.Contains("List") || t.Contains("[]") => "a list",
+                var t when t.Contains("Int32") || t.Contains("Int64") => "a whole number",
+                var t when t.Contains("Double") => "a number",
+                var t when t.Contains("String") => "a string",
+                var t when t.Contains("Boolean") => "true or false",
+                _ => "another kind of value",
+            };
+            return $"{where} has a value of the wrong kind; expected {expected}";
+        }
+        return e.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
     }
 
     /// <summary>Checks every list and value; the message names the file and the key.</summary>
