@@ -39,7 +39,7 @@ internal static class EvaluateCommand
             Description = "paper: MinMax scaler fitted on all rows (the study); default: fitted on each fold's training rows.",
             Required = true,
         };
-        var folds = new Option<string?>("--folds") { Description = $"Number of shuffled folds K (default {FoldScheme.DefaultK}), a CSV file with id,fold, or the name of a fold column of the data." };
+        var folds = new Option<string?>("--folds") { Description = $"Number of shuffled folds K (default {FoldScheme.DefaultK}); proteingym-random, proteingym-modulo or proteingym-contiguous (ProteinGym's splits: the file's fold_*_5 column when present, else generated); a CSV file with id,fold; or the name of a fold column of the data." };
         var bySite = new Option<bool>("--group-by-site") { Description = "With --folds K: keep all variants of one mutated site in one fold (GroupKFold)." };
         var seed = new Option<long?>("--seed") { Description = $"Seed of the shuffled folds (numpy RandomState), 0..4294967295 (default {FoldScheme.DefaultSeed})." };
         var regressor = new Option<string?>("--regressor") { Description = "lasso (LassoCV, default) or ridge (RidgeCV)." };
@@ -88,12 +88,11 @@ internal static class EvaluateCommand
             if (parse.GetValue(storeModel) is not null && !fromStore)
                 throw new ConfigurationException("--model applies to --features store:DIR only.");
 
-            var assay = AssayReader.Read(dataPath, assayFormat, new AssayReadOptions
+            var assay = AssayReader.Read(dataPath, assayFormat, scheme.ReadOptions(new AssayReadOptions
             {
                 TargetsPath = targetsPath,
-                FoldColumn = (scheme as FoldScheme.FoldColumn)?.Column,
                 DropInvalid = parse.GetValue(dropInvalid),
-            });
+            }));
             var x = fromStore
                 ? StoreFeatures.Load(featureSpec["store:".Length..], parse.GetValue(storeModel), layer, parse.GetValue(pool), assay)
                 : FeatureMatrix.Load(featureSpec, layer, parse.GetValue(pool), assay);
@@ -102,7 +101,7 @@ internal static class EvaluateCommand
             Directory.CreateDirectory(outDir);
             var resultsPath = Path.Combine(outDir, ResultsFile);
             ResultRow.Write(resultsPath, result.Rows);
-            if (scheme is FoldScheme.Shuffled or FoldScheme.LearningCurve)
+            if (scheme is FoldScheme.Shuffled or FoldScheme.LearningCurve || scheme is FoldScheme.ProteinGym { Scheme: ProteinGymScheme.Random })
                 manifest.Seed("folds", seedValue ?? FoldScheme.DefaultSeed);
             manifest.Config("format", assayFormat.Key()).Config("protocol", scaling.Key()).Config("regressor", model.Key)
                 .Config("lasso", model.Lasso).Config("folds", result.Description).Config("features", featureSpec)

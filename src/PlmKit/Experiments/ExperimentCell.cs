@@ -34,7 +34,11 @@ public sealed record ExperimentCell(
     /// cached before those settings could be changed keep their keys.
     /// </summary>
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor.Key}|{Protocol.Key()}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}")));
+        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor.Key}|{Protocol.Key()}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}"
+        + (Split is null ? "" : $"|{Split.Key}"))));
+
+    /// <summary>ProteinGym's split scheme when the experiment names one (<c>"folds": "proteingym-modulo"</c>), else null: shuffled K-fold.</summary>
+    public FoldScheme.ProteinGym? Split { get; init; }
 
     /// <summary>
     /// The unit of sharding: every cell of one dataset and one model goes to the same shard, so

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlmKit.Embeddings;
@@ -65,8 +66,38 @@ public sealed record ExperimentConfig
     /// <summary>Random subsamples per training size (learning curves).</summary>
     public int Repeats { get; init; } = 1;
 
-    /// <summary>Outer folds K.</summary>
-    public int Folds { get; init; } = FoldScheme.DefaultK;
+    /// <summary>
+    /// Outer folds: a number K (shuffled K-fold with <see cref="Seed"/>, the study's), or one of
+    /// ProteinGym's schemes <c>proteingym-random</c>, <c>proteingym-modulo</c>,
+    /// <c>proteingym-contiguous</c> (the same words as <c>plmkit evaluate --folds</c>).
+    /// </summary>
+    [JsonConverter(typeof(NumberOrStringConverter))]
+    public string Folds { get; init; } = FoldScheme.DefaultK.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <see cref="Folds"/> parsed by <see cref="FoldScheme.Parse"/> (the one parse of <c>--folds</c>):
+    /// <see cref="FoldScheme.Shuffled"/> or a learning curve for a number K (per cell), or a
+    /// <see cref="FoldScheme.ProteinGym"/> scheme.
+    /// </summary>
+    /// <exception cref="ConfigurationException">Anything else (fold files and columns are per dataset, not per experiment).</exception>
+    [JsonIgnore]
+    public FoldScheme FoldScheme
+    {
+        get
+        {
+            bool isK = int.TryParse(Folds, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+            if (!isK && !Folds.StartsWith(FoldScheme.ProteinGymPrefix, StringComparison.Ordinal))
+                throw new ConfigurationException($"'folds' is '{Folds}': give a number K ≥ 2 or proteingym-random, proteingym-modulo, proteingym-contiguous");
+            var scheme = FoldScheme.Parse(Folds, isK || Folds == FoldScheme.ProteinGymPrefix + "random" ? Seed : null);
+            if (scheme is FoldScheme.ProteinGym && TrainSizes.Count > 0)
+                throw new ConfigurationException($"'trainSizes' does not combine with 'folds' {Folds} (learning curves cut shuffled folds per subsample)");
+            return scheme;
+        }
+    }
+
+    /// <summary>Outer folds K of <see cref="Folds"/> (ProteinGym's schemes have 5).</summary>
+    [JsonIgnore]
+    public int FoldCount => FoldScheme switch { FoldScheme.Shuffled s => s.K, FoldScheme.ProteinGym p => p.K, _ => FoldScheme.DefaultK };
 
     /// <summary>Seed of the outer folds and subsampling.</summary>
     public int Seed { get; init; } = (int)FoldScheme.DefaultSeed;
@@ -213,7 +244,7 @@ public sealed record ExperimentConfig
             throw new InputException(source, null, e.Message);
         }
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
-        Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
+        Parses(() => _ = FoldScheme);
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
         // Checked here, before any work: a figure the grid cannot support would otherwise fail after hours of embedding.
         RunFigures.Plan(this, source);
@@ -242,4 +273,23 @@ public sealed record ExperimentConfig
         Tomlyn.Model.TomlArray a => a.Select(ToPlain).ToList(),
         _ => value,
     };
+}
+
+/// <summary>Reads a JSON number or string as text; writes text that is an integer back as a number.</summary>
+internal sealed class NumberOrStringConverter : JsonConverter<string>
+{
+    /// <inheritdoc/>
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.TryGetInt64(out var n) ? n.ToString(CultureInfo.InvariantCulture) : reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+        JsonTokenType.String => reader.GetString()!,
+        _ => throw new JsonException($"expected a number or a string, got {reader.TokenType}"),
+    };
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    {
+        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) writer.WriteNumberValue(n);
+        else writer.WriteStringValue(value);
+    }
 }

@@ -161,7 +161,10 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                     foreach (var protocol in protocols)
                         foreach (var size in sizes)
                             yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
-                                regressor, protocol, size, config.Folds, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype);
+                                regressor, protocol, size, config.FoldCount, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype)
+                            {
+                                Split = config.FoldScheme as FoldScheme.ProteinGym,
+                            };
         }
     }
 
@@ -191,7 +194,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
     {
         var format = AssayFormats.Parse(spec.Format);
         AssayFormats.CheckTargets(spec.Path, format, spec.Targets);
-        var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid };
+        var options = config.FoldScheme.ReadOptions(new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid });
         var assay = AssayReader.Read(spec.Path, format, options);
         string sha = FileHash.Sha256(spec.Path);
         if (spec.Targets is not null)

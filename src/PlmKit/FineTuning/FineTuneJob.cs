@@ -50,11 +50,8 @@ public static class FineTuneJob
         settings.Training.Validate();
         if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
         if (settings.Folds is FoldScheme.LearningCurve) throw new ConfigurationException("--train-sizes does not apply to fine-tuning");
-        var assay = AssayReader.Read(settings.Input, settings.Format, new AssayReadOptions
-        {
-            TargetsPath = settings.Targets,
-            FoldColumn = settings.Folds is FoldScheme.FoldColumn c ? c.Column : null,
-        });
+        var readOptions = new AssayReadOptions { TargetsPath = settings.Targets };
+        var assay = AssayReader.Read(settings.Input, settings.Format, settings.Folds?.ReadOptions(readOptions) ?? readOptions);
         var splits = Splits(assay, settings);
         var loaded = ModelZoo.Load(settings.Model);
         if (loaded.Model is not EsmModel esm || esm.Config.Architecture != EsmArchitecture.Esm2)

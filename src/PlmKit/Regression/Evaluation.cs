@@ -80,9 +80,11 @@ public static class Evaluation
         var labels = new ResultLabels(assay.Name, features.Model, features.CompressionMethod, features.Layer);
         var y = assay.Targets();
         var model = regressor.Create();
-        var results = folds is FoldScheme.LearningCurve c
-            ? CrossValidation.LearningCurve(features.X, y, c.Sizes, c.Repeats, c.K, c.Seed, protocol, model, labels)
-            : CrossValidation.Run(features.X, y, folds.Assign(assay), protocol, model, labels);
-        return new EvaluationResult([.. results], folds.Key);
+        if (folds is FoldScheme.LearningCurve c)
+            return new EvaluationResult([.. CrossValidation.LearningCurve(features.X, y, c.Sizes, c.Repeats, c.K, c.Seed, protocol, model, labels)], folds.Key);
+        var assignment = folds.Assign(assay);
+        // ProteinGym's folds say whether they came from the file or were generated.
+        var description = folds is FoldScheme.ProteinGym ? assignment.Description : folds.Key;
+        return new EvaluationResult([.. CrossValidation.Run(features.X, y, assignment, protocol, model, labels)], description);
     }
 }
