@@ -85,7 +85,8 @@ public sealed record ExperimentConfig
     {
         get
         {
-            bool isK = int.TryParse(Folds, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+            bool isK = int.TryParse(Folds, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k);
+            if (isK && k < 2) throw new ConfigurationException($"'folds' must be at least 2 (got {k})");
             if (!isK && !Folds.StartsWith(FoldScheme.ProteinGymPrefix, StringComparison.Ordinal))
                 throw new ConfigurationException($"'folds' is '{Folds}': give a number K ≥ 2 or proteingym-random, proteingym-modulo, proteingym-contiguous");
             var scheme = FoldScheme.Parse(Folds, isK || Folds == FoldScheme.ProteinGymPrefix + "random" ? Seed : null);

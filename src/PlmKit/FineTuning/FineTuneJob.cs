@@ -86,7 +86,8 @@ public static class FineTuneJob
                 Metrics.R2(yVal, valPred), Metrics.Mae(yVal, valPred), Metrics.Rmse(yVal, valPred),
                 Metrics.Spearman(yTrain, trainPred), Metrics.Spearman(yVal, valPred), (int)model.parameters().Sum(p => p.numel()),
                 null, double.NaN, train.Length, validation.Length, seconds, assay.Count,
-                $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune"));
+                $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune",
+                Metrics.Mse(yTrain, trainPred), Metrics.Mse(yVal, valPred)));
             epochsPerFold.Add([.. epochs]);
             for (int j = 0; j < validation.Length; j++)
                 predictionRows.Add([assay.Records[validation[j]].Id, f, targets[validation[j]], valPred[j]]);

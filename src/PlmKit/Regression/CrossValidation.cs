@@ -75,7 +75,8 @@ public static class CrossValidation
                 Metrics.R2(yTrain, predTrain), Metrics.Mae(yTrain, predTrain), Metrics.Rmse(yTrain, predTrain),
                 Metrics.R2(yTest, predTest), Metrics.Mae(yTest, predTest), Metrics.Rmse(yTest, predTest),
                 Metrics.Spearman(yTrain, predTrain), Metrics.Spearman(yTest, predTest), model.NonZeroCount,
-                labels.Layer, model.Alpha, train.Length, test.Length, seconds, y.Count, regressor.Name, protocol.Key());
+                labels.Layer, model.Alpha, train.Length, test.Length, seconds, y.Count, regressor.Name, protocol.Key(),
+                Metrics.Mse(yTrain, predTrain), Metrics.Mse(yTest, predTest));
             results.Add(new FoldEvaluation(result, model, test.ToImmutableArray(), predTest.ToImmutableArray()));
         }
         return results;
