@@ -417,6 +417,16 @@ public sealed class BadInputCatalogueTests
         new("evaluate-folds-single-fold", f =>
             Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--folds", f.Write("folds.csv", Folds((i, row) => $"v{i + 1},3"))), "folds.csv"),
 
+        // ---- evaluate: zero-shot scores as features ----
+        new("evaluate-zero-shot-missing-id", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), "zero-shot", "--zero-shot",
+                f.Write("scores.csv", Features((i, row) => i == 6 ? "" : $"v{i + 1},A1G,{i}").Replace("id,f1,f2", "id,mutant,score").Replace("\n\n", "\n"))),
+            "scores.csv", "v7"),
+        new("evaluate-zero-shot-non-numeric-score", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--zero-shot",
+                f.Write("scores.csv", Features((i, row) => i == 4 ? "v5,K5A,n/a" : $"v{i + 1},A1G,{i}").Replace("id,f1,f2", "id,mutant,score"))),
+            "scores.csv:6:", "n/a"),
+
         // ---- evaluate: ProteinGym's split schemes ----
         new("evaluate-folds-unknown-proteingym-scheme", f =>
             Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--folds", "proteingym-blocks"), "proteingym-blocks", "proteingym-contiguous"),

@@ -87,7 +87,7 @@ public static class FineTuneJob
                 Metrics.Spearman(yTrain, trainPred), Metrics.Spearman(yVal, valPred), (int)model.parameters().Sum(p => p.numel()),
                 null, double.NaN, train.Length, validation.Length, seconds, assay.Count,
                 $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune",
-                Metrics.Mse(yTrain, trainPred), Metrics.Mse(yVal, valPred)));
+                Metrics.Mse(yTrain, trainPred), Metrics.Mse(yVal, valPred), FeatureSet.Plain.Key()));
             epochsPerFold.Add([.. epochs]);
             for (int j = 0; j < validation.Length; j++)
                 predictionRows.Add([assay.Records[validation[j]].Id, f, targets[validation[j]], valPred[j]]);

@@ -202,15 +202,15 @@ public class RegressionUnitTests
     {
         using var tmp = new TempDir();
         var path = tmp.Sub("r.csv");
-        var row = new ResultRow("D,1", "m \"x\"", "mean", 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 6, 0.01, 8, 2, 0.5, 10, "lasso", "paper", 4, 0.0625);
+        var row = new ResultRow("D,1", "m \"x\"", "mean", 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 6, 0.01, 8, 2, 0.5, 10, "lasso", "paper", 4, 0.0625, "plain");
         ResultRow.Write(path, [row, row with { Layer = null, Model = "onehot", Compression_method = "" }]);
         var lines = File.ReadAllLines(path);
         Assert.Equal(3, lines.Length);
         Assert.Equal("Dataset,Model,Compression_method,Fold,R2_score_train,MAE_score_train,RMSE_score_train,R2_score_test,MAE_score_test,RMSE_score_test,"
             + "rho_score_train,rho_score_test,nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size,Regressor,Protocol,"
-            + "MSE_score_train,MSE_score_test", lines[0]);
-        Assert.Equal("\"D,1\",\"m \"\"x\"\"\",mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10,lasso,paper,4,0.0625", lines[1]);
-        Assert.Equal("\"D,1\",onehot,,1,0.5,1,2,0.25,1,2,,0.1,3,,0.01,8,2,0.5,10,lasso,paper,4,0.0625", lines[2]);
+            + "MSE_score_train,MSE_score_test,Feature_set", lines[0]);
+        Assert.Equal("\"D,1\",\"m \"\"x\"\"\",mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10,lasso,paper,4,0.0625,plain", lines[1]);
+        Assert.Equal("\"D,1\",onehot,,1,0.5,1,2,0.25,1,2,,0.1,3,,0.01,8,2,0.5,10,lasso,paper,4,0.0625,plain", lines[2]);
         Assert.Single(Directory.GetFiles(tmp.Path));
     }
 
