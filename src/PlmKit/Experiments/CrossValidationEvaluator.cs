@@ -13,7 +13,7 @@ public sealed class CrossValidationEvaluator : ICellEvaluator
     /// <inheritdoc/>
     public IReadOnlyList<ResultRow> Evaluate(ExperimentCell cell, Assay assay, double[][] features)
     {
-        var x = FeatureMatrix.Of(features, cell.ModelName, cell.Pool, cell.Layer);
+        var x = FeatureMatrix.Of(features, cell.ModelName, cell.Pool, cell.Set == FeatureSet.ZeroShot ? null : cell.Layer) with { Set = cell.Set };
         FoldScheme folds = cell.Split as FoldScheme ?? (cell.TrainSize is int size
             ? new FoldScheme.LearningCurve([size], cell.Repeats, cell.Folds, (uint)cell.Seed)
             : new FoldScheme.Shuffled(cell.Folds, (uint)cell.Seed));

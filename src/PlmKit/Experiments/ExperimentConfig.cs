@@ -14,7 +14,8 @@ namespace PlmKit.Experiments;
 /// <param name="Name">Dataset name for the results (default: from the file).</param>
 /// <param name="Targets">For <c>fasta-csv</c>: the targets CSV (<c>id,target</c>), relative like <paramref name="Path"/>.</param>
 /// <param name="DropInvalid">Leave out rows that fail the input checks instead of stopping (<see cref="Data.AssayReadOptions.DropInvalid"/>); they are reported and recorded in the manifest.</param>
-public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false);
+/// <param name="ZeroShot">Zero-shot scores of the dataset's variants (<c>plmkit score</c>'s <c>scores.csv</c> or its folder), relative like <paramref name="Path"/>; needed by the <c>zero-shot</c> and <c>augmented</c> feature sets.</param>
+public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false, string? ZeroShot = null);
 
 /// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does).</summary>
 /// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>
@@ -47,6 +48,18 @@ public sealed record ExperimentConfig
 
     /// <summary>Pooling (compression) methods, the study's names.</summary>
     public IReadOnlyList<string> Pools { get; init; } = ["mean"];
+
+    /// <summary>
+    /// Feature sets (<see cref="Regression.FeatureSets"/>): <c>plain</c> (the embeddings, the study's),
+    /// <c>augmented</c> (each embedding with the dataset's zero-shot score as one more column) and
+    /// <c>zero-shot</c> (the score alone: one cell per dataset, regressor, protocol and size, not per
+    /// model). The last two need <see cref="DatasetSpec.ZeroShot"/> on every dataset.
+    /// </summary>
+    public IReadOnlyList<string> FeatureSets { get; init; } = [FeatureSet.Plain.Key()];
+
+    /// <summary>The feature sets, parsed.</summary>
+    /// <exception cref="ConfigurationException">An unknown name.</exception>
+    public IReadOnlyList<FeatureSet> ParsedFeatureSets() => FeatureSets.Select(Regression.FeatureSets.Parse).ToList();
 
     /// <summary>Regressors (<c>lasso</c>, <c>ridge</c>).</summary>
     public IReadOnlyList<string> Regressors { get; init; } = [RegressorSpec.Default.Name];
@@ -187,7 +200,12 @@ public sealed record ExperimentConfig
         string Resolve(string p) => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
         config = config with
         {
-            Datasets = config.Datasets.Select(d => d with { Path = Resolve(d.Path), Targets = d.Targets is null ? null : Resolve(d.Targets) }).ToList(),
+            Datasets = config.Datasets.Select(d => d with
+            {
+                Path = Resolve(d.Path),
+                Targets = d.Targets is null ? null : Resolve(d.Targets),
+                ZeroShot = d.ZeroShot is null ? null : Resolve(d.ZeroShot),
+            }).ToList(),
             // Models that name an existing file or folder relative to the experiment are resolved; zoo names stay.
             Models = config.Models.Select(m => Path.Exists(System.IO.Path.Combine(baseDir, m)) ? Resolve(m) : m).ToList(),
             Store = Resolve(config.Store),
@@ -233,6 +251,15 @@ public sealed record ExperimentConfig
             Need(list.Distinct().Count() == list.Count(), $"'{key}' lists an entry twice");
         Need(Layers.Distinct().Count() == Layers.Count, "'layers' lists a layer twice");
         Parses(() => ParsedRegressors());
+        Parses(() => ParsedFeatureSets());
+        Need(FeatureSets.Count > 0 && FeatureSets.Distinct().Count() == FeatureSets.Count, "'featureSets' needs at least one entry and lists none twice");
+        bool scored = FeatureSets.Any(f => f != FeatureSet.Plain.Key());
+        foreach (var d in Datasets)
+        {
+            Need(!scored || d.ZeroShot is not null,
+                $"dataset {d.Path}: 'featureSets' lists {string.Join(", ", FeatureSets.Where(f => f != FeatureSet.Plain.Key()))}, which needs the dataset's 'zeroShot' (plmkit score's scores.csv)");
+            Need(scored || d.ZeroShot is null, $"dataset {d.Path}: 'zeroShot' is used only by the feature sets zero-shot and augmented, which 'featureSets' does not list");
+        }
         Parses(() => ParsedProtocols());
         Need(Lasso is null || Regressors.Contains("lasso"), "'lasso' settings apply to the lasso regressor, which 'regressors' does not list");
         try
