@@ -188,13 +188,13 @@ public sealed class BadInputCatalogueTests
     private static string[] Run(Folder f, string experiment) => ["run", experiment, "--out", f.Sub("out"), "--store", f.Sub("store"), "--jobs", "1"];
 
     /// <summary>A good experiment file's JSON (one dataset, the tiny ESM-2, mean pooling), one key per line.</summary>
-    private static string Experiment(string dataset = "assay.csv", string model = "", string pools = "\"mean\"", string extra = "") =>
+    private static string Experiment(string dataset = "assay.csv", string model = "", string pools = "\"mean\"", string extra = "", string folds = "4") =>
         "{\n" +
         $"  \"datasets\": [{{ \"path\": \"{dataset}\" }}],\n" +
         $"  \"models\": [\"{(model.Length > 0 ? model : Golden.TinyFolder)}\"],\n" +
         $"  \"pools\": [{pools}],\n" +
         extra +
-        "  \"folds\": 4\n" +
+        $"  \"folds\": {folds}\n" +
         "}\n";
 
     private const string EsmTensor = "esm.encoder.layer.0.intermediate.dense.weight";          // [128, 32]
@@ -417,6 +417,23 @@ public sealed class BadInputCatalogueTests
         new("evaluate-folds-single-fold", f =>
             Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--folds", f.Write("folds.csv", Folds((i, row) => $"v{i + 1},3"))), "folds.csv"),
 
+        // ---- evaluate: zero-shot scores as features ----
+        new("evaluate-zero-shot-missing-id", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), "zero-shot", "--zero-shot",
+                f.Write("scores.csv", Features((i, row) => i == 6 ? "" : $"v{i + 1},A1G,{i}").Replace("id,f1,f2", "id,mutant,score").Replace("\n\n", "\n"))),
+            "scores.csv", "v7"),
+        new("evaluate-zero-shot-non-numeric-score", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--zero-shot",
+                f.Write("scores.csv", Features((i, row) => i == 4 ? "v5,K5A,n/a" : $"v{i + 1},A1G,{i}").Replace("id,f1,f2", "id,mutant,score"))),
+            "scores.csv:6:", "n/a"),
+
+        // ---- evaluate: ProteinGym's split schemes ----
+        new("evaluate-folds-unknown-proteingym-scheme", f =>
+            Evaluate(f, f.Write("assay.csv", Assay()), "onehot", "--folds", "proteingym-blocks"), "proteingym-blocks", "proteingym-contiguous"),
+        new("evaluate-folds-proteingym-modulo-multi-mutant", f =>
+            Evaluate(f, f.Write("assay.csv", Assay((i, row) => i == 1 ? $"1,v2,K2A:T3A,0.5,M{"AA"}{Wt[3..]}" : row)), "onehot", "--folds", "proteingym-modulo"),
+            "assay.csv", "fold_modulo_5", "single mutants only"),
+
         // ---- stats ----
         new("stats-missing-response-column", f => Stats(f, f.Write("tidy.csv", Tidy().Replace("Dataset,Fold,method,y", "Dataset,Fold,method,R2"))), "tidy.csv:1:", "'y'"),
         new("stats-non-numeric-response", f => Stats(f, f.Write("tidy.csv", Tidy((i, row) => i == 10 ? "d,0,mean,high" : row))), "tidy.csv:12:", "high"),
@@ -442,6 +459,11 @@ public sealed class BadInputCatalogueTests
             f.Write("assay.csv", Assay());
             return Run(f, f.Write("exp.json", Experiment(extra: "  \"layerz\": [1],\n")));
         }, "exp.json:5:", "layerz"),
+        new("run-folds-unknown-proteingym-scheme", f =>
+        {
+            f.Write("assay.csv", Assay());
+            return Run(f, f.Write("exp.json", Experiment(folds: "\"proteingym-blocks\"")));
+        }, "exp.json", "proteingym-blocks"),
         new("run-missing-dataset-file", f => Run(f, f.Write("exp.json", Experiment(dataset: "absent.csv"))), "exp.json", "absent.csv"),
         new("run-unknown-model", f =>
         {

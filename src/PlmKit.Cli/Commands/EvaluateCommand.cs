@@ -28,8 +28,12 @@ internal static class EvaluateCommand
         var targets = new Option<string?>("--targets") { Description = "Targets CSV (id,target) for FASTA input." };
         var features = new Option<string>("--features")
         {
-            Description = "onehot, composition, a folder of plmkit embed output (layer<k>.<pool>.csv), a CSV with id + feature columns, or store:DIR (an embedding store, with --model, --layers, --pool).",
+            Description = "onehot, composition, a folder of plmkit embed output (layer<k>.<pool>.csv), a CSV with id + feature columns, store:DIR (an embedding store, with --model, --layers, --pool), or zero-shot (the --zero-shot score alone, one column).",
             Required = true,
+        };
+        var zeroShot = new Option<string?>("--zero-shot")
+        {
+            Description = "Zero-shot scores (plmkit score's scores.csv, or its output folder), joined by id: alone with --features zero-shot, else appended to the features as one more column (ProteinGym's augmented set-up).",
         };
         var storeModel = new Option<string?>("--model") { Description = "With --features store:DIR: the model (name or weights id prefix) to read." };
         var layers = new Option<int?>("--layers") { Description = "The layer k to evaluate (one) from an embed output folder or a store." };
@@ -39,7 +43,7 @@ internal static class EvaluateCommand
             Description = "paper: MinMax scaler fitted on all rows (the study); default: fitted on each fold's training rows.",
             Required = true,
         };
-        var folds = new Option<string?>("--folds") { Description = $"Number of shuffled folds K (default {FoldScheme.DefaultK}), a CSV file with id,fold, or the name of a fold column of the data." };
+        var folds = new Option<string?>("--folds") { Description = $"Number of shuffled folds K (default {FoldScheme.DefaultK}); proteingym-random, proteingym-modulo or proteingym-contiguous (ProteinGym's splits: the file's fold_*_5 column when present, else generated); a CSV file with id,fold; or the name of a fold column of the data." };
         var bySite = new Option<bool>("--group-by-site") { Description = "With --folds K: keep all variants of one mutated site in one fold (GroupKFold)." };
         var seed = new Option<long?>("--seed") { Description = $"Seed of the shuffled folds (numpy RandomState), 0..4294967295 (default {FoldScheme.DefaultSeed})." };
         var regressor = new Option<string?>("--regressor") { Description = "lasso (LassoCV, default) or ridge (RidgeCV)." };
@@ -58,7 +62,7 @@ internal static class EvaluateCommand
 
         var command = new Command("evaluate", "Cross-validate LassoCV/RidgeCV on an assay's features and write the study's results table.")
         {
-            input, inputOld, format, targets, features, storeModel, layers, layerOld, pool, protocol, folds, bySite, seed, regressor,
+            input, inputOld, format, targets, features, zeroShot, storeModel, layers, layerOld, pool, protocol, folds, bySite, seed, regressor,
             nAlphas, eps, cv, maxIter, tol, trainSizes, repeats, dropInvalid, output,
         };
         command.SetAction(parse =>
@@ -84,28 +88,28 @@ internal static class EvaluateCommand
             var targetsPath = parse.GetValue(targets);
             AssayFormats.CheckTargets(dataPath, assayFormat, targetsPath);
             var featureSpec = parse.GetValue(features)!;
+            var featureSettings = FeatureSettings.Parse(featureSpec, parse.GetValue(zeroShot), layer, parse.GetValue(pool));
             var fromStore = featureSpec.StartsWith("store:", StringComparison.Ordinal);
             if (parse.GetValue(storeModel) is not null && !fromStore)
                 throw new ConfigurationException("--model applies to --features store:DIR only.");
 
-            var assay = AssayReader.Read(dataPath, assayFormat, new AssayReadOptions
+            var assay = AssayReader.Read(dataPath, assayFormat, scheme.ReadOptions(new AssayReadOptions
             {
                 TargetsPath = targetsPath,
-                FoldColumn = (scheme as FoldScheme.FoldColumn)?.Column,
                 DropInvalid = parse.GetValue(dropInvalid),
-            });
-            var x = fromStore
+            }));
+            var x = featureSettings.Load(assay, () => fromStore
                 ? StoreFeatures.Load(featureSpec["store:".Length..], parse.GetValue(storeModel), layer, parse.GetValue(pool), assay)
-                : FeatureMatrix.Load(featureSpec, layer, parse.GetValue(pool), assay);
+                : FeatureMatrix.Load(featureSpec, layer, parse.GetValue(pool), assay));
             var result = Evaluation.Run(assay, x, scheme, scaling, model);
 
             Directory.CreateDirectory(outDir);
             var resultsPath = Path.Combine(outDir, ResultsFile);
             ResultRow.Write(resultsPath, result.Rows);
-            if (scheme is FoldScheme.Shuffled or FoldScheme.LearningCurve)
+            if (scheme is FoldScheme.Shuffled or FoldScheme.LearningCurve || scheme is FoldScheme.ProteinGym { Scheme: ProteinGymScheme.Random })
                 manifest.Seed("folds", seedValue ?? FoldScheme.DefaultSeed);
             manifest.Config("format", assayFormat.Key()).Config("protocol", scaling.Key()).Config("regressor", model.Key)
-                .Config("lasso", model.Lasso).Config("folds", result.Description).Config("features", featureSpec)
+                .Config("lasso", model.Lasso).Config("folds", result.Description).Config("features", featureSpec).Config("zero_shot", featureSettings.ZeroShotPath).Config("feature_set", x.Set.Key())
                 .Config("drop_invalid", parse.GetValue(dropInvalid))
                 .Input(dataPath);
             if (targetsPath is not null) manifest.Input(targetsPath);
@@ -115,7 +119,7 @@ internal static class EvaluateCommand
                 .Set("dataset", assay.Name)
                 .Set("rows", assay.Count)
                 .Set("dropped_rows", assay.Dropped.Select(d => new { file = d.File, line = d.Line, id = d.Id, problem = d.Problem }).ToArray())
-                .Set("features", new { model = x.Model, compression_method = x.CompressionMethod, layer = x.Layer, columns = x.X.ColumnCount })
+                .Set("features", new { model = x.Model, compression_method = x.CompressionMethod, layer = x.Layer, feature_set = x.Set.Key(), columns = x.X.ColumnCount })
                 .Set("protocol", scaling == ScalingProtocol.Paper
                     ? "paper: MinMaxScaler((0,1)) fitted on all rows before the split (the study)"
                     : "default: MinMaxScaler((0,1)) fitted on each fold's training rows")

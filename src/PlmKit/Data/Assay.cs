@@ -56,6 +56,9 @@ public sealed record Assay(string Name, string SourcePath, ImmutableArray<Protei
     /// </summary>
     public int MutantOffset { get; init; }
 
+    /// <summary>The column <see cref="ProteinRecord.Fold"/> was read from, or null when no fold column was read.</summary>
+    public string? FoldColumn { get; init; }
+
     /// <summary>Things the reader accepted but the user should know (detected offsets, repeated ids).</summary>
     public ImmutableArray<string> Notes { get; init; } = ImmutableArray<string>.Empty;
 }

@@ -61,6 +61,13 @@ public sealed record AssayReadOptions
     public string? FoldColumn { get; init; }
 
     /// <summary>
+    /// When true, a <see cref="FoldColumn"/> the file lacks is not an error: the records get no
+    /// fold and <see cref="Assay.FoldColumn"/> stays null (ProteinGym's schemes take the file's
+    /// column where it exists and generate the folds otherwise).
+    /// </summary>
+    public bool FoldColumnIfPresent { get; init; }
+
+    /// <summary>
     /// Leave invalid rows out instead of failing; they are listed in <see cref="Assay.Dropped"/>.
     /// Problems of the whole file (missing columns, no rows) still fail.
     /// </summary>

@@ -35,17 +35,24 @@ public static class AssayReader
             else format = DetectFromHeader(table = CsvTable.Load(path), options);
         }
         var name = options.Name ?? System.IO.Path.GetFileNameWithoutExtension(path);
-        CsvTable Table() => table ?? CsvTable.Load(path);
+        CsvTable Table() => table ??= CsvTable.Load(path);
         var rows = format switch
         {
-            AssayFormat.Swat => FromCsv(Table(), "ID", "sequence", "target", "mutant", options.FoldColumn),
-            AssayFormat.ProteinGym => FromCsv(Table(), "mutant", "mutated_sequence", "DMS_score", "mutant", options.FoldColumn),
-            AssayFormat.Csv => FromCsv(Table(), options.IdColumn, options.SequenceColumn, options.TargetColumn, options.MutantColumn, options.FoldColumn),
+            AssayFormat.Swat => FromCsv(Table(), "ID", "sequence", "target", "mutant", FoldColumnOf(Table(), options)),
+            AssayFormat.ProteinGym => FromCsv(Table(), "mutant", "mutated_sequence", "DMS_score", "mutant", FoldColumnOf(Table(), options)),
+            AssayFormat.Csv => FromCsv(Table(), options.IdColumn, options.SequenceColumn, options.TargetColumn, options.MutantColumn, FoldColumnOf(Table(), options)),
             AssayFormat.FastaCsv => FromFasta(path, options),
             _ => throw new ConfigurationException($"unknown assay format {format}"),
         };
-        return Validate(name, path, rows, options);
+        var foldColumn = !options.FoldColumnIfPresent ? options.FoldColumn
+            : format == AssayFormat.FastaCsv ? (rows.Any(r => r.Fold is not null) ? options.FoldColumn : null)
+            : FoldColumnOf(Table(), options);
+        return Validate(name, path, rows, options) with { FoldColumn = foldColumn };
     }
+
+    /// <summary>The fold column to read from <paramref name="t"/>: the option's, or null when it is optional and absent.</summary>
+    private static string? FoldColumnOf(CsvTable t, AssayReadOptions o) =>
+        o.FoldColumn is { } c && (!o.FoldColumnIfPresent || t.Find(c) >= 0) ? c : null;
 
     /// <summary>The format <see cref="AssayFormat.Auto"/> resolves to for <paramref name="path"/>.</summary>
     /// <exception cref="InputException">Empty file, or a header that fits no format (the message lists it).</exception>
@@ -104,7 +111,7 @@ public static class AssayReader
         var fasta = FastaReader.Read(path, alphabet: null);
         var t = CsvTable.Load(o.TargetsPath);
         int idCol = t.Require(o.IdColumn, "id"), targetCol = t.Require(o.TargetColumn, "target");
-        int foldCol = o.FoldColumn is null ? -1 : t.Require(o.FoldColumn, "fold");
+        int foldCol = FoldColumnOf(t, o) is { } fc ? t.Require(fc, "fold") : -1;
         var targets = new Dictionary<string, CsvRow>(StringComparer.Ordinal);
         foreach (var r in t.Rows)
         {

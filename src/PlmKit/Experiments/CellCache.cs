@@ -149,8 +149,20 @@ public sealed class CellCache : IDisposable
     private static readonly JsonSerializerOptions NumberOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private IReadOnlyList<ResultRow> Parse(string json) =>
-        JsonSerializer.Deserialize<List<ResultRow>>(json, NumberOptions)
-        ?? throw new InputException(Path.Combine(Directory, FileName), null, "a cached cell has no rows");
+        (JsonSerializer.Deserialize<List<ResultRow>>(json, NumberOptions)
+        ?? throw new InputException(Path.Combine(Directory, FileName), null, "a cached cell has no rows")).Select(Upgrade).ToList();
+
+    /// <summary>
+    /// Rows cached before the MSE columns existed read them as 0: MSE is RMSE², so they are
+    /// completed from the cached RMSE (a true MSE of 0 has an RMSE of 0 too); before
+    /// <c>Feature_set</c> existed every cell was fitted on plain features.
+    /// </summary>
+    private static ResultRow Upgrade(ResultRow r) => r with
+    {
+        MSE_score_train = r.MSE_score_train == 0 ? r.RMSE_score_train * r.RMSE_score_train : r.MSE_score_train,
+        MSE_score_test = r.MSE_score_test == 0 ? r.RMSE_score_test * r.RMSE_score_test : r.MSE_score_test,
+        Feature_set = r.Feature_set ?? FeatureSet.Plain.Key(),
+    };
 
     /// <inheritdoc/>
     public void Dispose()

@@ -34,7 +34,18 @@ public sealed record ExperimentCell(
     /// cached before those settings could be changed keep their keys.
     /// </summary>
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor.Key}|{Protocol.Key()}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}")));
+        $"cell/v1|{DatasetSha256}|{ModelId}|{LongPolicy}|{Dtype}|{Layer}|{Pool}|{Regressor.Key}|{Protocol.Key()}|{TrainSize?.ToString() ?? "all"}|{Folds}|{Seed}|{Repeats}"
+        + (Split is null ? "" : $"|{Split.Key}")
+        + (Set == FeatureSet.Plain ? "" : $"|{Set.Key()}|{ScoresSha256}"))));
+
+    /// <summary>The feature set: the embedding alone (plain), with the zero-shot score appended (augmented), or the score alone (zero-shot; then the cell has no model, layer or pooling).</summary>
+    public FeatureSet Set { get; init; } = FeatureSet.Plain;
+
+    /// <summary>SHA-256 of the zero-shot scores file of a zero-shot or augmented cell, else null.</summary>
+    public string? ScoresSha256 { get; init; }
+
+    /// <summary>ProteinGym's split scheme when the experiment names one (<c>"folds": "proteingym-modulo"</c>), else null: shuffled K-fold.</summary>
+    public FoldScheme.ProteinGym? Split { get; init; }
 
     /// <summary>
     /// The unit of sharding: every cell of one dataset and one model goes to the same shard, so

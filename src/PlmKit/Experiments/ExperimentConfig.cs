@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlmKit.Embeddings;
@@ -13,7 +14,8 @@ namespace PlmKit.Experiments;
 /// <param name="Name">Dataset name for the results (default: from the file).</param>
 /// <param name="Targets">For <c>fasta-csv</c>: the targets CSV (<c>id,target</c>), relative like <paramref name="Path"/>.</param>
 /// <param name="DropInvalid">Leave out rows that fail the input checks instead of stopping (<see cref="Data.AssayReadOptions.DropInvalid"/>); they are reported and recorded in the manifest.</param>
-public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false);
+/// <param name="ZeroShot">Zero-shot scores of the dataset's variants (<c>plmkit score</c>'s <c>scores.csv</c> or its folder), relative like <paramref name="Path"/>; needed by the <c>zero-shot</c> and <c>augmented</c> feature sets.</param>
+public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false, string? ZeroShot = null);
 
 /// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does).</summary>
 /// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>
@@ -47,6 +49,18 @@ public sealed record ExperimentConfig
     /// <summary>Pooling (compression) methods, the study's names.</summary>
     public IReadOnlyList<string> Pools { get; init; } = ["mean"];
 
+    /// <summary>
+    /// Feature sets (<see cref="Regression.FeatureSets"/>): <c>plain</c> (the embeddings, the study's),
+    /// <c>augmented</c> (each embedding with the dataset's zero-shot score as one more column) and
+    /// <c>zero-shot</c> (the score alone: one cell per dataset, regressor, protocol and size, not per
+    /// model). The last two need <see cref="DatasetSpec.ZeroShot"/> on every dataset.
+    /// </summary>
+    public IReadOnlyList<string> FeatureSets { get; init; } = [FeatureSet.Plain.Key()];
+
+    /// <summary>The feature sets, parsed.</summary>
+    /// <exception cref="ConfigurationException">An unknown name.</exception>
+    public IReadOnlyList<FeatureSet> ParsedFeatureSets() => FeatureSets.Select(Regression.FeatureSets.Parse).ToList();
+
     /// <summary>Regressors (<c>lasso</c>, <c>ridge</c>).</summary>
     public IReadOnlyList<string> Regressors { get; init; } = [RegressorSpec.Default.Name];
 
@@ -65,8 +79,39 @@ public sealed record ExperimentConfig
     /// <summary>Random subsamples per training size (learning curves).</summary>
     public int Repeats { get; init; } = 1;
 
-    /// <summary>Outer folds K.</summary>
-    public int Folds { get; init; } = FoldScheme.DefaultK;
+    /// <summary>
+    /// Outer folds: a number K (shuffled K-fold with <see cref="Seed"/>, the study's), or one of
+    /// ProteinGym's schemes <c>proteingym-random</c>, <c>proteingym-modulo</c>,
+    /// <c>proteingym-contiguous</c> (the same words as <c>plmkit evaluate --folds</c>).
+    /// </summary>
+    [JsonConverter(typeof(NumberOrStringConverter))]
+    public string Folds { get; init; } = FoldScheme.DefaultK.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <see cref="Folds"/> parsed by <see cref="FoldScheme.Parse"/> (the one parse of <c>--folds</c>):
+    /// <see cref="FoldScheme.Shuffled"/> or a learning curve for a number K (per cell), or a
+    /// <see cref="FoldScheme.ProteinGym"/> scheme.
+    /// </summary>
+    /// <exception cref="ConfigurationException">Anything else (fold files and columns are per dataset, not per experiment).</exception>
+    [JsonIgnore]
+    public FoldScheme FoldScheme
+    {
+        get
+        {
+            bool isK = int.TryParse(Folds, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k);
+            if (isK && k < 2) throw new ConfigurationException($"'folds' must be at least 2 (got {k})");
+            if (!isK && !Folds.StartsWith(FoldScheme.ProteinGymPrefix, StringComparison.Ordinal))
+                throw new ConfigurationException($"'folds' is '{Folds}': give a number K ≥ 2 or proteingym-random, proteingym-modulo, proteingym-contiguous");
+            var scheme = FoldScheme.Parse(Folds, isK || Folds == FoldScheme.ProteinGymPrefix + "random" ? Seed : null);
+            if (scheme is FoldScheme.ProteinGym && TrainSizes.Count > 0)
+                throw new ConfigurationException($"'trainSizes' does not combine with 'folds' {Folds} (learning curves cut shuffled folds per subsample)");
+            return scheme;
+        }
+    }
+
+    /// <summary>Outer folds K of <see cref="Folds"/> (ProteinGym's schemes have 5).</summary>
+    [JsonIgnore]
+    public int FoldCount => FoldScheme switch { FoldScheme.Shuffled s => s.K, FoldScheme.ProteinGym p => p.K, _ => FoldScheme.DefaultK };
 
     /// <summary>Seed of the outer folds and subsampling.</summary>
     public int Seed { get; init; } = (int)FoldScheme.DefaultSeed;
@@ -155,7 +200,12 @@ public sealed record ExperimentConfig
         string Resolve(string p) => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, p));
         config = config with
         {
-            Datasets = config.Datasets.Select(d => d with { Path = Resolve(d.Path), Targets = d.Targets is null ? null : Resolve(d.Targets) }).ToList(),
+            Datasets = config.Datasets.Select(d => d with
+            {
+                Path = Resolve(d.Path),
+                Targets = d.Targets is null ? null : Resolve(d.Targets),
+                ZeroShot = d.ZeroShot is null ? null : Resolve(d.ZeroShot),
+            }).ToList(),
             // Models that name an existing file or folder relative to the experiment are resolved; zoo names stay.
             Models = config.Models.Select(m => Path.Exists(System.IO.Path.Combine(baseDir, m)) ? Resolve(m) : m).ToList(),
             Store = Resolve(config.Store),
@@ -233,6 +283,15 @@ public sealed record ExperimentConfig
             Need(list.Distinct().Count() == list.Count(), $"'{key}' lists an entry twice");
         Need(Layers.Distinct().Count() == Layers.Count, "'layers' lists a layer twice");
         Parses(() => ParsedRegressors());
+        Parses(() => ParsedFeatureSets());
+        Need(FeatureSets.Count > 0 && FeatureSets.Distinct().Count() == FeatureSets.Count, "'featureSets' needs at least one entry and lists none twice");
+        bool scored = FeatureSets.Any(f => f != FeatureSet.Plain.Key());
+        foreach (var d in Datasets)
+        {
+            Need(!scored || d.ZeroShot is not null,
+                $"dataset {d.Path}: 'featureSets' lists {string.Join(", ", FeatureSets.Where(f => f != FeatureSet.Plain.Key()))}, which needs the dataset's 'zeroShot' (plmkit score's scores.csv)");
+            Need(scored || d.ZeroShot is null, $"dataset {d.Path}: 'zeroShot' is used only by the feature sets zero-shot and augmented, which 'featureSets' does not list");
+        }
         Parses(() => ParsedProtocols());
         Need(Lasso is null || Regressors.Contains("lasso"), "'lasso' settings apply to the lasso regressor, which 'regressors' does not list");
         try
@@ -245,7 +304,7 @@ public sealed record ExperimentConfig
             throw new InputException(source, null, e.Message);
         }
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
-        Need(Folds >= 2, $"'folds' must be at least 2 (got {Folds})");
+        Parses(() => _ = FoldScheme);
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
         // Checked here, before any work: a figure the grid cannot support would otherwise fail after hours of embedding.
         RunFigures.Plan(this, source);
@@ -274,4 +333,23 @@ public sealed record ExperimentConfig
         Tomlyn.Model.TomlArray a => a.Select(ToPlain).ToList(),
         _ => value,
     };
+}
+
+/// <summary>Reads a JSON number or string as text; writes text that is an integer back as a number.</summary>
+internal sealed class NumberOrStringConverter : JsonConverter<string>
+{
+    /// <inheritdoc/>
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.TryGetInt64(out var n) ? n.ToString(CultureInfo.InvariantCulture) : reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+        JsonTokenType.String => reader.GetString()!,
+        _ => throw new JsonException($"expected a number or a string, got {reader.TokenType}"),
+    };
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    {
+        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) writer.WriteNumberValue(n);
+        else writer.WriteStringValue(value);
+    }
 }

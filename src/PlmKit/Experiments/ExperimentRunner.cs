@@ -80,10 +80,15 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                         var source = OpenModel(model, settings);
                         units.Add((d, model, source, CellsOf(d, model, source, regressors, protocols).ToList()));
                     }
+            // The zero-shot baseline: per dataset, no model (its own shard unit).
+            var zeroShotUnits = config.ParsedFeatureSets().Contains(FeatureSet.ZeroShot)
+                ? datasets.Where(d => Shard.Contains(ExperimentCell.ShardUnit(d.Sha256, FeatureSet.ZeroShot.Key())))
+                    .Select(d => (Data: d, Cells: ZeroShotCellsOf(d, regressors, protocols).ToList())).ToList()
+                : [];
             // Opened once every input has been read, so a bad one leaves no empty store behind.
             using var store = EmbeddingStore.Open(config.Store);
             using var cache = CellCache.Open(config.Store);
-            var allCells = units.SelectMany(u => u.Cells).ToList();
+            var allCells = units.SelectMany(u => u.Cells).Concat(zeroShotUnits.SelectMany(u => u.Cells)).ToList();
             var missing = cache.Missing(allCells.Select(c => c.Key));
             int toDo = allCells.Count(c => missing.Contains(c.Key)), cached = allCells.Count - toDo, done = 0;
             void Report(string stage) => Progress?.Report(new RunProgress(done, toDo, cached, clock.Elapsed, stage));
@@ -107,11 +112,30 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 ForEachParallel(open, cell =>
                 {
                     var x = features.GetOrAdd((cell.Layer, cell.Pool), k => new Lazy<double[][]>(() => Features(store, source, data, k.Item1, k.Item2))).Value;
+                    if (cell.Set == FeatureSet.Augmented)
+                        x = [.. x.Select((row, i) => (double[])[.. row, data.Scores!.Values[i]])];
                     var watch = Stopwatch.StartNew();
                     var rows = evaluator.Evaluate(cell, data.Assay, x);
                     cache.Put(cell, rows, watch.Elapsed.TotalSeconds);
                     Interlocked.Increment(ref done);
                     Report($"evaluating {data.Name} with {source.ModelName}");
+                });
+            }
+
+            foreach (var (data, cells) in zeroShotUnits)
+            {
+                var open = cells.Where(c => missing.Contains(c.Key)).ToList();
+                if (open.Count == 0)
+                    continue;
+                Report($"evaluating {data.Name} with its zero-shot score");
+                double[][] x = [.. data.Scores!.Values.Select(v => new[] { v })];
+                ForEachParallel(open, cell =>
+                {
+                    var watch = Stopwatch.StartNew();
+                    var rows = evaluator.Evaluate(cell, data.Assay, x);
+                    cache.Put(cell, rows, watch.Elapsed.TotalSeconds);
+                    Interlocked.Increment(ref done);
+                    Report($"evaluating {data.Name} with its zero-shot score");
                 });
             }
 
@@ -121,6 +145,8 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
             string results = Path.Combine(config.Out, "results.csv");
             ResultRow.Write(results, allCells.SelectMany(c => cache.Get(c.Key)
                 ?? throw new PlmKitException($"cell {c.Key} vanished from the cache {config.Store}")));
+            foreach (var d in datasets.Where(d => d.Scores is not null))
+                manifest.Input(d.Scores!.Path);
             string manifestPath = RunManifest.Write(Path.Combine(config.Out, "manifest.json"), manifest.Output(results), config,
                 datasets.Select(d => (d.Name, d.Spec, d.Sha256, d.Assay.Count, (IReadOnlyList<DroppedRecord>)d.Assay.Dropped)).ToList(),
                 units.Select(u => u.Source).DistinctBy(s => s.ModelId).ToList(),
@@ -151,6 +177,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
         IReadOnlyList<RegressorSpec> regressors, IReadOnlyList<ScalingProtocol> protocols)
     {
         int?[] sizes = config.TrainSizes.Count == 0 ? [null] : config.TrainSizes.Select(n => (int?)n).ToArray();
+        var sets = config.ParsedFeatureSets().Where(s => s != FeatureSet.ZeroShot).ToList();
         foreach (var layerRequest in config.Layers)
         {
             int layer = layerRequest < 0 ? source.LayerCount + 1 + layerRequest : layerRequest;
@@ -160,9 +187,32 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
                 foreach (var regressor in regressors)
                     foreach (var protocol in protocols)
                         foreach (var size in sizes)
-                            yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
-                                regressor, protocol, size, config.Folds, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype);
+                            foreach (var set in sets)
+                                yield return new ExperimentCell(data.Name, data.Sha256, model, source.ModelName, source.ModelId, layer, pool,
+                                    regressor, protocol, size, config.FoldCount, config.Seed, size is null ? 1 : config.Repeats, source.LongPolicy, source.Dtype)
+                                {
+                                    Split = config.FoldScheme as FoldScheme.ProteinGym,
+                                    Set = set,
+                                    ScoresSha256 = set == FeatureSet.Plain ? null : data.ScoresSha256,
+                                };
         }
+    }
+
+    /// <summary>The zero-shot baseline's cells of one dataset: the score alone, per regressor, protocol and size (no model, layer or pooling).</summary>
+    private IEnumerable<ExperimentCell> ZeroShotCellsOf(LoadedDataset data, IReadOnlyList<RegressorSpec> regressors, IReadOnlyList<ScalingProtocol> protocols)
+    {
+        int?[] sizes = config.TrainSizes.Count == 0 ? [null] : config.TrainSizes.Select(n => (int?)n).ToArray();
+        var scores = data.Scores!;
+        foreach (var regressor in regressors)
+            foreach (var protocol in protocols)
+                foreach (var size in sizes)
+                    yield return new ExperimentCell(data.Name, data.Sha256, FeatureSet.ZeroShot.Key(), scores.Model, data.ScoresSha256!, 0, scores.Strategy,
+                        regressor, protocol, size, config.FoldCount, config.Seed, size is null ? 1 : config.Repeats, "", "")
+                    {
+                        Split = config.FoldScheme as FoldScheme.ProteinGym,
+                        Set = FeatureSet.ZeroShot,
+                        ScoresSha256 = data.ScoresSha256,
+                    };
     }
 
     private static double[][] Features(EmbeddingStore store, IEmbeddingSource source, LoadedDataset data, int layer, string pool)
@@ -191,13 +241,15 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
     {
         var format = AssayFormats.Parse(spec.Format);
         AssayFormats.CheckTargets(spec.Path, format, spec.Targets);
-        var options = new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid };
+        var options = config.FoldScheme.ReadOptions(new AssayReadOptions { Name = spec.Name, TargetsPath = spec.Targets, DropInvalid = spec.DropInvalid });
         var assay = AssayReader.Read(spec.Path, format, options);
         string sha = FileHash.Sha256(spec.Path);
         if (spec.Targets is not null)
             sha = SequenceHash.Of(sha + "|" + FileHash.Sha256(spec.Targets));
-        return new LoadedDataset(spec, assay.Name, sha, assay);
+        // Scores are joined now, so ids without a score stop the run before any embedding.
+        var scores = spec.ZeroShot is null ? null : ZeroShotScores.Load(spec.ZeroShot, assay);
+        return new LoadedDataset(spec, assay.Name, sha, assay, scores, scores is null ? null : FileHash.Sha256(scores.Path));
     }
 
-    private sealed record LoadedDataset(DatasetSpec Spec, string Name, string Sha256, Assay Assay);
+    private sealed record LoadedDataset(DatasetSpec Spec, string Name, string Sha256, Assay Assay, ZeroShotScores? Scores, string? ScoresSha256);
 }

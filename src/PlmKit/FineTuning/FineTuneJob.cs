@@ -53,11 +53,8 @@ public static class FineTuneJob
         settings.Training.Validate();
         if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
         if (settings.Folds is FoldScheme.LearningCurve) throw new ConfigurationException("--train-sizes does not apply to fine-tuning");
-        var assay = AssayReader.Read(settings.Input, settings.Format, new AssayReadOptions
-        {
-            TargetsPath = settings.Targets,
-            FoldColumn = settings.Folds is FoldScheme.FoldColumn c ? c.Column : null,
-        });
+        var readOptions = new AssayReadOptions { TargetsPath = settings.Targets };
+        var assay = AssayReader.Read(settings.Input, settings.Format, settings.Folds?.ReadOptions(readOptions) ?? readOptions);
         var splits = Splits(assay, settings);
         var loaded = ModelZoo.Load(settings.Model);
         if (loaded.Model is not EsmModel esm || esm.Config.Architecture != EsmArchitecture.Esm2)
@@ -94,7 +91,8 @@ public static class FineTuneJob
                 Metrics.R2(yVal, valPred), Metrics.Mae(yVal, valPred), Metrics.Rmse(yVal, valPred),
                 Metrics.Spearman(yTrain, trainPred), Metrics.Spearman(yVal, valPred), (int)model.parameters().Sum(p => p.numel()),
                 null, double.NaN, train.Length, validation.Length, seconds, assay.Count,
-                $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune"));
+                $"lora(r={settings.Lora.Rank}, alpha={settings.Lora.Alpha})", "finetune",
+                Metrics.Mse(yTrain, trainPred), Metrics.Mse(yVal, valPred), FeatureSet.Plain.Key()));
             epochsPerFold.Add([.. epochs]);
             for (int j = 0; j < validation.Length; j++)
                 predictionRows.Add([assay.Records[validation[j]].Id, f + 1, targets[validation[j]], valPred[j]]);

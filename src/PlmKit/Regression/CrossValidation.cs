@@ -22,7 +22,11 @@ public enum ScalingProtocol
 /// <param name="Model">Feature source (<c>Model</c>): e.g. <c>esm2_t6_8M</c>, <c>onehot</c>.</param>
 /// <param name="CompressionMethod">Pooling (<c>Compression_method</c>): e.g. <c>mean</c>; empty for baselines.</param>
 /// <param name="Layer">Representation layer (<c>Layer</c>), null when not applicable.</param>
-public sealed record ResultLabels(string Dataset, string Model, string CompressionMethod, int? Layer);
+public sealed record ResultLabels(string Dataset, string Model, string CompressionMethod, int? Layer)
+{
+    /// <summary>The feature set (<c>Feature_set</c>), plain unless a zero-shot score is in the features.</summary>
+    public FeatureSet Set { get; init; } = FeatureSet.Plain;
+}
 
 /// <summary>One fold's result with the fitted model and its test predictions.</summary>
 /// <param name="Result">The result row (metrics and labels).</param>
@@ -75,7 +79,8 @@ public static class CrossValidation
                 Metrics.R2(yTrain, predTrain), Metrics.Mae(yTrain, predTrain), Metrics.Rmse(yTrain, predTrain),
                 Metrics.R2(yTest, predTest), Metrics.Mae(yTest, predTest), Metrics.Rmse(yTest, predTest),
                 Metrics.Spearman(yTrain, predTrain), Metrics.Spearman(yTest, predTest), model.NonZeroCount,
-                labels.Layer, model.Alpha, train.Length, test.Length, seconds, y.Count, regressor.Name, protocol.Key());
+                labels.Layer, model.Alpha, train.Length, test.Length, seconds, y.Count, regressor.Name, protocol.Key(),
+                Metrics.Mse(yTrain, predTrain), Metrics.Mse(yTest, predTest), labels.Set.Key());
             results.Add(new FoldEvaluation(result, model, test.ToImmutableArray(), predTest.ToImmutableArray()));
         }
         return results;

@@ -13,6 +13,9 @@ namespace PlmKit.Regression;
 /// <param name="Sources">Files the features were read from (for manifests).</param>
 public sealed record FeatureMatrix(Matrix<double> X, string Model, string CompressionMethod, int? Layer, ImmutableArray<string> Sources)
 {
+    /// <summary>Which feature set this is (the results' <c>Feature_set</c>): plain features, a zero-shot score alone, or features augmented with it.</summary>
+    public FeatureSet Set { get; init; } = FeatureSet.Plain;
+
     /// <summary>Features from one vector per record (e.g. an embedding store's group).</summary>
     public static FeatureMatrix Of(double[][] rows, string model, string compressionMethod, int? layer) =>
         new(Matrix<double>.Build.Dense(rows.Length, rows.Length == 0 ? 0 : rows[0].Length, (i, j) => rows[i][j]), model, compressionMethod, layer, []);
@@ -77,12 +80,14 @@ public static class Evaluation
             throw new ArgumentException($"the features have {features.X.RowCount} rows but {assay.Name} has {assay.Count} records", nameof(features));
         if (assay.Count < folds.MinRows)
             throw new InputException(assay.SourcePath, null, $"{assay.Count} rows are too few for this cross-validation (at least {folds.MinRows}).");
-        var labels = new ResultLabels(assay.Name, features.Model, features.CompressionMethod, features.Layer);
+        var labels = new ResultLabels(assay.Name, features.Model, features.CompressionMethod, features.Layer) { Set = features.Set };
         var y = assay.Targets();
         var model = regressor.Create();
-        var results = folds is FoldScheme.LearningCurve c
-            ? CrossValidation.LearningCurve(features.X, y, c.Sizes, c.Repeats, c.K, c.Seed, protocol, model, labels)
-            : CrossValidation.Run(features.X, y, folds.Assign(assay), protocol, model, labels);
-        return new EvaluationResult([.. results], folds.Key);
+        if (folds is FoldScheme.LearningCurve c)
+            return new EvaluationResult([.. CrossValidation.LearningCurve(features.X, y, c.Sizes, c.Repeats, c.K, c.Seed, protocol, model, labels)], folds.Key);
+        var assignment = folds.Assign(assay);
+        // ProteinGym's folds say whether they came from the file or were generated.
+        var description = folds is FoldScheme.ProteinGym ? assignment.Description : folds.Key;
+        return new EvaluationResult([.. CrossValidation.Run(features.X, y, assignment, protocol, model, labels)], description);
     }
 }

@@ -151,7 +151,7 @@ public abstract record FoldScheme
     public abstract string Key { get; }
 
     /// <summary>Fewest rows the scheme can run on (two test rows per fold plus LassoCV's inner folds).</summary>
-    public int MinRows => 2 * (this switch { Shuffled s => s.K, SiteGrouped g => g.K, LearningCurve c => c.K, _ => 2 }) + 5;
+    public int MinRows => 2 * (this switch { Shuffled s => s.K, SiteGrouped g => g.K, LearningCurve c => c.K, ProteinGym p => p.K, _ => 2 }) + 5;
 
     /// <summary>scikit-learn's <c>KFold(K, shuffle=True, random_state=Seed)</c>.</summary>
     public sealed record Shuffled(int K, uint Seed) : FoldScheme
@@ -181,6 +181,57 @@ public abstract record FoldScheme
         public override string Key => $"explicit folds from column '{Column}'";
     }
 
+    /// <summary>
+    /// One of ProteinGym's supervised split schemes (<c>--folds proteingym-random|proteingym-modulo|proteingym-contiguous</c>,
+    /// <c>"folds": "proteingym-modulo"</c> in an experiment file): the assay's own
+    /// <see cref="Column"/> (e.g. <c>fold_modulo_5</c>) when a ProteinGym CSV carries it, else
+    /// generated as ProteinGym's split script does (<see cref="ProteinGymFolds"/>). Assays with
+    /// multi-mutants get ProteinGym's rule for them: random folds stratified by mutational depth
+    /// (<see cref="ProteinGymFolds.AssignMultiples"/>); modulo and contiguous are refused there.
+    /// </summary>
+    public sealed record ProteinGym(ProteinGymScheme Scheme, int K = DefaultK, uint Seed = DefaultSeed) : FoldScheme
+    {
+        /// <summary>The option value, e.g. <c>proteingym-modulo</c>.</summary>
+        public string Name => ProteinGymPrefix + Scheme.ToString().ToLowerInvariant();
+
+        /// <summary>ProteinGym's column of the scheme, e.g. <c>fold_modulo_5</c>: read from the file when present.</summary>
+        public string Column => ProteinGymFolds.ColumnName(Scheme, K);
+
+        /// <inheritdoc/>
+        public override string Key => Scheme == ProteinGymScheme.Random && Seed != DefaultSeed ? $"{Name} (seed {Seed})" : Name;
+
+        /// <summary>The folds, and where they came from in words.</summary>
+        /// <exception cref="InputException">Modulo or contiguous folds for a multi-mutant assay, a record without a substitution, or fewer sites than folds.</exception>
+        internal FoldAssignment AssignProteinGym(Assay assay)
+        {
+            if (assay.FoldColumn == Column)
+                return OuterFolds.FromLabels(ColumnLabels(assay, Column), $"column '{Column}' of {assay.SourcePath}") with
+                {
+                    Description = $"{Name}: ProteinGym's {Column} from the file",
+                };
+            int[] folds;
+            string how;
+            if (ProteinGymFolds.HasMultiMutants(assay))
+            {
+                if (Scheme != ProteinGymScheme.Random)
+                    throw new InputException(assay.SourcePath, null,
+                        $"--folds {Name}: ProteinGym defines {Column} for single mutants only and splits multi-mutant assays at random by mutational depth (--folds proteingym-random), or keep the singles");
+                folds = ProteinGymFolds.AssignMultiples(assay, K, Seed);
+                how = $"ProteinGym's random folds stratified by mutational depth (fold_rand_multiples, RandomState({Seed}))";
+            }
+            else
+            {
+                folds = ProteinGymFolds.Assign(assay, Scheme, K, Seed);
+                how = Scheme == ProteinGymScheme.Random ? $"{Column} generated as ProteinGym's script (RandomState({Seed}))" : $"{Column} generated as ProteinGym's script";
+            }
+            var labels = folds.Select(f => f.ToString(CultureInfo.InvariantCulture)).ToArray();
+            return OuterFolds.FromLabels(labels, $"{Name} of {assay.SourcePath}") with { Description = $"{Name}: {how}" };
+        }
+    }
+
+    /// <summary>The prefix of ProteinGym's scheme names in <c>--folds</c>.</summary>
+    public const string ProteinGymPrefix = "proteingym-";
+
     /// <summary>A learning curve: per size and repeat a subsample, evaluated by shuffled K-fold (see <see cref="CrossValidation.LearningCurve"/>).</summary>
     public sealed record LearningCurve(ImmutableArray<int> Sizes, int Repeats, int K, uint Seed) : FoldScheme
     {
@@ -190,7 +241,8 @@ public abstract record FoldScheme
     }
 
     /// <summary>
-    /// The scheme of the CLI's <c>--folds</c> (a number K, an existing CSV file <c>id,fold</c>, or a
+    /// The scheme of the CLI's <c>--folds</c> (a number K, <c>proteingym-random</c>,
+    /// <c>proteingym-modulo</c>, <c>proteingym-contiguous</c>, an existing CSV file <c>id,fold</c>, or a
     /// fold column of the data), <c>--seed</c>, <c>--group-by-site</c>, <c>--train-sizes</c> and
     /// <c>--repeats</c>; a null setting was not given. A setting the scheme would ignore is refused.
     /// </summary>
@@ -198,6 +250,21 @@ public abstract record FoldScheme
     public static FoldScheme Parse(string? folds, long? seed = null, bool groupBySite = false, string? trainSizes = null, int? repeats = null)
     {
         var spec = folds?.Trim() ?? DefaultK.ToString(CultureInfo.InvariantCulture);
+        if (spec.StartsWith(ProteinGymPrefix, StringComparison.Ordinal))
+        {
+            var scheme = spec[ProteinGymPrefix.Length..] switch
+            {
+                "random" => ProteinGymScheme.Random,
+                "modulo" => ProteinGymScheme.Modulo,
+                "contiguous" => ProteinGymScheme.Contiguous,
+                _ => throw new ConfigurationException($"--folds {spec}: unknown ProteinGym scheme (proteingym-random, proteingym-modulo, proteingym-contiguous)"),
+            };
+            if (seed is < 0 or > uint.MaxValue) throw new ConfigurationException($"--seed {seed} is outside 0..4294967295 (numpy's RandomState range)");
+            if (groupBySite) throw new ConfigurationException($"--group-by-site does not combine with --folds {spec} (ProteinGym's schemes make their own folds)");
+            if (trainSizes is not null || repeats is not null) throw new ConfigurationException($"--train-sizes and --repeats do not combine with --folds {spec}");
+            if (seed is not null && scheme != ProteinGymScheme.Random) throw new ConfigurationException($"--seed has no effect with --folds {spec} (its folds follow the mutated positions)");
+            return new ProteinGym(scheme, DefaultK, seed is null ? DefaultSeed : (uint)seed.Value);
+        }
         int? k = int.TryParse(spec, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
         if (k is < 2) throw new ConfigurationException($"--folds {spec}: at least 2 folds are needed");
         if (seed is < 0 or > uint.MaxValue) throw new ConfigurationException($"--seed {seed} is outside 0..4294967295 (numpy's RandomState range)");
@@ -231,14 +298,26 @@ public abstract record FoldScheme
         return [.. sizes];
     }
 
+    /// <summary>
+    /// How to read an assay for this scheme: the fold column of <see cref="FoldColumn"/>, or
+    /// ProteinGym's column of <see cref="ProteinGym"/> where the file has it.
+    /// </summary>
+    public AssayReadOptions ReadOptions(AssayReadOptions options) => this switch
+    {
+        FoldColumn c => options with { FoldColumn = c.Column },
+        ProteinGym p => options with { FoldColumn = p.Column, FoldColumnIfPresent = true },
+        _ => options,
+    };
+
     /// <summary>The outer folds over <paramref name="assay"/>'s rows (not for a <see cref="LearningCurve"/>, whose folds are cut per subsample).</summary>
-    /// <exception cref="InputException">A fold file or column that does not cover every row.</exception>
+    /// <exception cref="InputException">A fold file or column that does not cover every row; ProteinGym folds the assay does not allow (see <see cref="ProteinGym"/>).</exception>
     public FoldAssignment Assign(Assay assay) => this switch
     {
         Shuffled s => OuterFolds.ShuffledKFold(assay.Count, s.K, s.Seed),
         SiteGrouped g => OuterFolds.GroupKFold(SiteGroups.Of(assay), g.K),
         FoldFile f => OuterFolds.FromLabels(FeatureTables.JoinFolds(f.Path, assay.Ids()), f.Path),
         FoldColumn c => OuterFolds.FromLabels(ColumnLabels(assay, c.Column), $"column '{c.Column}' of {assay.SourcePath}"),
+        ProteinGym p => p.AssignProteinGym(assay),
         _ => throw new InvalidOperationException("a learning curve cuts its folds per subsample"),
     };
 

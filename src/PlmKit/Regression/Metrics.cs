@@ -2,7 +2,7 @@ namespace PlmKit.Regression;
 
 /// <summary>
 /// Regression metrics as the study computed them: scikit-learn's r2_score, mean_absolute_error,
-/// mean_squared_error (RMSE = its square root) and scipy's spearmanr.
+/// mean_squared_error (MSE, and RMSE = its square root) and scipy's spearmanr.
 /// </summary>
 public static class Metrics
 {
@@ -28,12 +28,15 @@ public static class Metrics
         return y.Select((v, i) => Math.Abs(v - pred[i])).Average();
     }
 
-    /// <summary>Root mean squared error.</summary>
-    public static double Rmse(IReadOnlyList<double> y, IReadOnlyList<double> pred)
+    /// <summary>Mean squared error (scikit-learn's mean_squared_error; ProteinGym's supervised MSE).</summary>
+    public static double Mse(IReadOnlyList<double> y, IReadOnlyList<double> pred)
     {
         CheckLengths(y, pred);
-        return Math.Sqrt(y.Select((v, i) => (v - pred[i]) * (v - pred[i])).Average());
+        return y.Select((v, i) => (v - pred[i]) * (v - pred[i])).Average();
     }
+
+    /// <summary>Root mean squared error, √<see cref="Mse"/>.</summary>
+    public static double Rmse(IReadOnlyList<double> y, IReadOnlyList<double> pred) => Math.Sqrt(Mse(y, pred));
 
     /// <summary>Spearman's ρ: Pearson correlation of average ranks; NaN when either side is constant (as scipy).</summary>
     public static double Spearman(IReadOnlyList<double> a, IReadOnlyList<double> b)

@@ -93,4 +93,43 @@ public static class ProteinGymFolds
                 return positions.Select(p => block[p]).ToArray();
         }
     }
+
+    /// <summary>
+    /// ProteinGym's folds for an assay with multi-mutants (ProteinNPT <c>cv_split.py</c>,
+    /// <c>create_folds_random_multiples</c>, the <c>fold_rand_multiples</c> column of ProteinGym's
+    /// multiples files): random folds stratified by mutational depth. Per depth d (ascending,
+    /// pandas' groupby order) with n_d variants, <c>repeat(arange(K), ceil(n_d / K))[:n_d]</c> is
+    /// shuffled with <c>np.random.shuffle</c> (one <c>RandomState(seed)</c> for all depths); the
+    /// per-depth arrays are concatenated and assigned to the rows in file order, as the script's
+    /// <c>.explode().values</c> does (so the strata are exact when the file is sorted by depth).
+    /// Modulo and contiguous folds are not defined for multi-mutants: ProteinGym builds them on
+    /// the singles only.
+    /// </summary>
+    /// <exception cref="InputException">A record without a substitution.</exception>
+    public static int[] AssignMultiples(Assay assay, int k = 5, uint seed = 42)
+    {
+        if (k < 2) throw new ConfigurationException($"ProteinGym folds need K ≥ 2 (got {k})");
+        var depth = new int[assay.Count];
+        for (int i = 0; i < assay.Count; i++)
+        {
+            var record = assay.Records[i];
+            if (record.Mutant is null || Mutations.IsWildType(record.Mutant))
+                throw new InputException(assay.SourcePath, record.SourceLine, $"record '{record.Id}' has no substitution; ProteinGym's multi-mutant folds are stratified by the number of substitutions");
+            depth[i] = Mutations.Parse(record.Mutant).Length;
+        }
+        var random = new NumpyRandomState(seed);
+        var labels = new List<int>(assay.Count);
+        foreach (var n in depth.GroupBy(d => d).OrderBy(g => g.Key).Select(g => g.Count()))
+        {
+            var size = (n + k - 1) / k;
+            var group = Enumerable.Range(0, n).Select(i => i / size).ToArray();
+            random.Shuffle(group);
+            labels.AddRange(group);
+        }
+        return [.. labels];
+    }
+
+    /// <summary>True when any record of <paramref name="assay"/> has more than one substitution.</summary>
+    public static bool HasMultiMutants(Assay assay) =>
+        assay.Records.Any(r => r.Mutant is { } m && !Mutations.IsWildType(m) && Mutations.Parse(m).Length > 1);
 }

@@ -44,7 +44,7 @@ internal sealed class FakeEvaluator : ICellEvaluator
             double score = rows.Average(i => features[i][0]) + (cell.Protocol == ScalingProtocol.Paper ? 0.5 : 0);
             return new ResultRow(cell.Dataset, cell.ModelName, cell.Pool, fold, score, 1, 2, score / 2, 3, 4,
                 double.NaN, 0.25, 7, cell.Layer, 0.01, features.Length - rows.Count, rows.Count, 0, cell.TrainSize ?? features.Length - rows.Count,
-                cell.Regressor.Key, cell.Protocol.Key());
+                cell.Regressor.Key, cell.Protocol.Key(), 4, 16, "plain");
         }).ToList();
     }
 }

@@ -50,7 +50,8 @@ public class ExperimentRunnerTests
         Assert.Equal(1 + 32 * 3, lines.Length);
         Assert.StartsWith("ALPHA,model-a,mean,0,", lines[1]);
         Assert.Contains(",4,,0.25,", lines[1]); // NaN (rho_score_train) is an empty cell, as evaluate writes it
-        Assert.EndsWith(",lasso,paper", lines[1]);
+        Assert.Contains(",lasso,paper,", lines[1]); // then the appended MSE and Feature_set columns
+        Assert.EndsWith(",plain", lines[1]);
         Assert.Equal(32, progress.Last().Done);
 
         var manifest = JsonNode.Parse(File.ReadAllText(report.ManifestPath!))!;

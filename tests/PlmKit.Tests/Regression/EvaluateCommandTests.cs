@@ -35,7 +35,8 @@ public class EvaluateCommandTests
             Assert.Equal(expected[k]["n_train"], Num(r[15]));
             if (double.IsNaN(expected[k]["spearman_test"])) Assert.Equal("", r[11]);
             Assert.Equal("", r[13]); // one-hot features have no layer
-            Assert.Equal(["lasso", "paper"], r[19..]);
+            Assert.Equal(["lasso", "paper"], r[19..21]);
+            Assert.Equal(Math.Pow(Num(r[9]), 2), Num(r[22]), 1e-12); // MSE_score_test = RMSE²
         }
         using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "evaluate.manifest.json")));
         Assert.Equal(Manifest.Schema, manifest.RootElement.GetProperty("schema").GetString());

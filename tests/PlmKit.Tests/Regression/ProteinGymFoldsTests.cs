@@ -34,6 +34,26 @@ public sealed class ProteinGymFoldsTests : IDisposable
     }
 
     [Fact]
+    public void MultiMutantFoldsMatchProteinGymsSplitCode()
+    {
+        // fold_rand_multiples of ProteinGym's script on an assay of singles, doubles and triples in mixed order
+        // (Reference/make_proteingym_multiples_folds.py).
+        var reference = Path.Combine(SharedData.RepoRoot, "tests", "PlmKit.Tests", "Regression", "Reference");
+        var assay = AssayReader.Read(Path.Combine(reference, "proteingym_multiples_assay.csv"));
+        var expected = File.ReadAllLines(Path.Combine(reference, "proteingym_multiples_folds.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(expected.Count, assay.Count);
+        Assert.True(ProteinGymFolds.HasMultiMutants(assay));
+        var folds = ProteinGymFolds.AssignMultiples(assay);
+        for (int i = 0; i < assay.Count; i++)
+        {
+            Assert.Equal(expected[i][0], assay.Records[i].Mutant);
+            Assert.Equal(int.Parse(expected[i][1]), folds[i]);
+        }
+        // The same through --folds proteingym-random.
+        Assert.Equal(folds, FoldScheme.Parse("proteingym-random").Assign(assay).FoldOfRow);
+    }
+
+    [Fact]
     public void ContiguousFoldsAreBlocksAndModuloFoldsInterleave()
     {
         var assay = If1;

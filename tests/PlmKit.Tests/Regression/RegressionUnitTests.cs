@@ -77,8 +77,16 @@ public class RegressionUnitTests
     [Fact]
     public void SpearmanUsesAverageRanksAndIsNaNForConstants()
     {
-        // scipy.stats.spearmanr([1,2,2,3,5],[2,1,4,4,9]).correlation
+        // scipy.stats.spearmanr([1,2,2,3,5],[2,1,4,4,9]).correlation, and by hand: average ranks
+        // [1, 2.5, 2.5, 4, 5] and [2, 1, 3.5, 3.5, 5] (a tie on each side), both of mean 3;
+        // deviations [-2, -.5, -.5, 1, 2] and [-1, -2, .5, .5, 2]; Σab = 2 + 1 − .25 + .5 + 4 = 7.25,
+        // Σa² = Σb² = 9.5; ρ = 7.25 / 9.5 = 29/38.
+        Assert.Equal(29.0 / 38.0, Metrics.Spearman([1, 2, 2, 3, 5], [2, 1, 4, 4, 9]), 1e-15);
         Assert.Equal(0.7631578947368421, Metrics.Spearman([1, 2, 2, 3, 5], [2, 1, 4, 4, 9]), 1e-15);
+        // A three-way tie against a strictly increasing side: ranks [2, 2, 2, 4] and [1, 2, 3, 4];
+        // deviations [-.5, -.5, -.5, 1.5] and [-1.5, -.5, .5, 1.5]; Σab = .75 + .25 − .25 + 2.25 = 3,
+        // Σa² = 3, Σb² = 5; ρ = 3 / √15.
+        Assert.Equal(3 / Math.Sqrt(15), Metrics.Spearman([7, 7, 7, 9], [1, 2, 3, 4]), 1e-15);
         Assert.True(double.IsNaN(Metrics.Spearman([1, 2, 3], [4, 4, 4])));
         Assert.Equal([1.5, 1.5, 3.0], Metrics.AverageRanks([7, 7, 9]));
     }
@@ -90,6 +98,7 @@ public class RegressionUnitTests
         Assert.Equal(0.0, Metrics.R2([2, 2], [1, 2]));
         Assert.Equal(0.0, Metrics.R2([1, 2, 3], [2, 2, 2]), 1e-15);
         Assert.Equal(Math.Sqrt(2.0 / 3), Metrics.Rmse([0, 0, 0], [1, 1, 0]), 1e-15);
+        Assert.Equal(2.0 / 3, Metrics.Mse([0, 0, 0], [1, 1, 0]), 1e-15);
     }
 
     [Fact]
@@ -193,14 +202,15 @@ public class RegressionUnitTests
     {
         using var tmp = new TempDir();
         var path = tmp.Sub("r.csv");
-        var row = new ResultRow("D,1", "m \"x\"", "mean", 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 6, 0.01, 8, 2, 0.5, 10, "lasso", "paper");
+        var row = new ResultRow("D,1", "m \"x\"", "mean", 1, 0.5, 1, 2, 0.25, 1, 2, double.NaN, 0.1, 3, 6, 0.01, 8, 2, 0.5, 10, "lasso", "paper", 4, 0.0625, "plain");
         ResultRow.Write(path, [row, row with { Layer = null, Model = "onehot", Compression_method = "" }]);
         var lines = File.ReadAllLines(path);
         Assert.Equal(3, lines.Length);
         Assert.Equal("Dataset,Model,Compression_method,Fold,R2_score_train,MAE_score_train,RMSE_score_train,R2_score_test,MAE_score_test,RMSE_score_test,"
-            + "rho_score_train,rho_score_test,nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size,Regressor,Protocol", lines[0]);
-        Assert.Equal("\"D,1\",\"m \"\"x\"\"\",mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10,lasso,paper", lines[1]);
-        Assert.Equal("\"D,1\",onehot,,1,0.5,1,2,0.25,1,2,,0.1,3,,0.01,8,2,0.5,10,lasso,paper", lines[2]);
+            + "rho_score_train,rho_score_test,nun_zero_coefs,Layer,alpha,n_train,n_test,fit_seconds,Sample_size,Regressor,Protocol,"
+            + "MSE_score_train,MSE_score_test,Feature_set", lines[0]);
+        Assert.Equal("\"D,1\",\"m \"\"x\"\"\",mean,1,0.5,1,2,0.25,1,2,,0.1,3,6,0.01,8,2,0.5,10,lasso,paper,4,0.0625,plain", lines[1]);
+        Assert.Equal("\"D,1\",onehot,,1,0.5,1,2,0.25,1,2,,0.1,3,,0.01,8,2,0.5,10,lasso,paper,4,0.0625,plain", lines[2]);
         Assert.Single(Directory.GetFiles(tmp.Path));
     }
 
