@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PlmKit.Data;
+using PlmKit.Embeddings;
 using PlmKit.Models;
 using TorchSharp;
 
@@ -14,8 +15,10 @@ namespace PlmKit.Scoring;
 /// <param name="MaxTokens">Token budget per forward pass of masked copies.</param>
 /// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
 /// <param name="Threads">CPU threads for torch, or null for torch's choice.</param>
+/// <param name="LongPolicy">Wild types over the model's limit (<see cref="ZeroShotScorer.LongPolicy"/>): error, truncate or windows.</param>
 public sealed record ZeroShotSettings(string Model, string Input, ZeroShotStrategy Strategy, string Out,
-    AssayFormat Format = AssayFormat.Auto, int MaxTokens = 4096, string Device = "auto", int? Threads = null);
+    AssayFormat Format = AssayFormat.Auto, int MaxTokens = 4096, string Device = "auto", int? Threads = null,
+    LongSequencePolicy LongPolicy = LongSequencePolicies.Default);
 
 /// <summary>What <see cref="ZeroShotJob.Run"/> wrote.</summary>
 /// <param name="Variants">Rows scored.</param>
@@ -47,15 +50,16 @@ public static class ZeroShotJob
         var loaded = ModelZoo.Load(settings.Model, withLmHead: true);
         if (loaded.Model is not IMaskedLanguageModel model)
             throw new ConfigurationException($"--model {settings.Model}: this family has no masked-language-model head to score with");
-        if (model.Info.ResidueLimit is int limit && wildType.Length > limit)
-            throw new InputException(settings.Input, null, $"the wild type has {wildType.Length} residues, more than {loaded.Name} takes ({limit})");
+        var scorer = new ZeroShotScorer(model, settings.MaxTokens, settings.LongPolicy);
+        var mutants = assay.Records.Select(r => r.Mutant ?? "WT").ToList();
         if (settings.Threads is int threads) torch.set_num_threads(threads);
         model.To(TorchRuntime.ResolveDevice(settings.Device), torch.ScalarType.Float32);
 
         var watch = Stopwatch.StartNew();
         // The scorer's offset is subtracted from mutant positions; the assay's is added.
-        var scores = new ZeroShotScorer(model, settings.MaxTokens)
-            .Score(wildType, assay.Records.Select(r => r.Mutant ?? "WT").ToList(), settings.Strategy, -assay.MutantOffset);
+        double[] scores;
+        try { scores = scorer.Score(wildType, mutants, settings.Strategy, -assay.MutantOffset); }
+        catch (InputException e) when (e.File is null) { throw new InputException(settings.Input, null, e.Problem); }
         double seconds = watch.Elapsed.TotalSeconds;
 
         var table = Path.Combine(settings.Out, TableName);
@@ -65,7 +69,7 @@ public static class ZeroShotJob
         new Manifest("score", argv)
             .Input(settings.Input).Input(loaded.WeightFiles.Count > 0 ? loaded.WeightFiles[0] : loaded.Source)
             .Config("model", settings.Model).Config("family", model.Info.Family).Config("strategy", settings.Strategy.Key())
-            .Config("max_tokens", settings.MaxTokens).Config("device", settings.Device).Config("mutant_offset", assay.MutantOffset)
+            .Config("max_tokens", settings.MaxTokens).Config("long", settings.LongPolicy.Key()).Config("max_residues", scorer.MaxResidues).Config("device", settings.Device).Config("mutant_offset", assay.MutantOffset)
             .Output(table)
             .Set("dataset", assay.Name).Set("variants", assay.Count).Set("wild_type_length", wildType.Length).Set("scoring_seconds", seconds)
             .Write(manifestPath);
