@@ -96,6 +96,25 @@ public sealed class ScoreStoreTests : IDisposable
     }
 
     [Fact]
+    public void TheCliReportsWhatTheStoreGave()
+    {
+        var input = Assay();
+        var store = _tmp.Sub("store");
+        string[] Args(string o) => ["score", "--model", Golden.TinyPt, "--input", input, "--store", store, "--commit-every", "2", "--device", "cpu", "--out", _tmp.Sub(o)];
+        var (code, stdout, err) = CliRunner.Run(Args("a"));
+        Assert.True(code == 0, err);
+        Assert.Contains("0 scores already stored, 4 computed now", stdout);
+        (code, stdout, err) = CliRunner.Run(Args("b"));
+        Assert.True(code == 0, err);
+        Assert.Contains("4 scores already stored, 0 computed now", stdout);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_tmp.Sub("b"), "score.manifest.json")))!;
+        Assert.Equal(0, (int?)manifest["computed"]);
+        var (bad, _, berr) = CliRunner.Run(["score", "--model", Golden.TinyPt, "--input", input, "--store", store, "--commit-every", "0", "--out", _tmp.Sub("c")]);
+        Assert.Equal(2, bad);
+        Assert.Equal("plmkit: error: --commit-every must be positive (got 0)", berr.Trim());
+    }
+
+    [Fact]
     public void MutantsAreKeyedCanonically()
     {
         Assert.Equal("K3C:E5W", ZeroShotJob.CanonicalMutant("E5W:K3C", 0));
