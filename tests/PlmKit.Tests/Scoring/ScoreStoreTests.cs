@@ -133,3 +133,26 @@ public sealed class ScoreStoreTests : IDisposable
         return group;
     }
 }
+
+/// <summary><c>plmkit store merge</c> carries zero-shot scores too (sharded score runs merge like embedding runs).</summary>
+public sealed class ScoreStoreMergeTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void MergeCopiesScoresItLacksAndKeepsItsOwn()
+    {
+        var g = new ScoreGroup("esm2:" + new string('a', 64), "masked-marginals", "error", 1022, SequenceHash.Of("MKV"));
+        using var target = EmbeddingStore.Open(_tmp.Sub("t"));
+        target.PutScores(g, [("M1A", 1.0)], "m");
+        using (var source = EmbeddingStore.Open(_tmp.Sub("s")))
+            source.PutScores(g, [("M1A", 9.0), ("K2C", 2.5)], "m");
+        var report = target.Merge(_tmp.Sub("s"));
+        Assert.Equal(1, report.ScoresAdded);
+        var held = target.GetScores(g, ["M1A", "K2C"]);
+        Assert.Equal(1.0, held["M1A"]);
+        Assert.Equal(2.5, held["K2C"]);
+    }
+}

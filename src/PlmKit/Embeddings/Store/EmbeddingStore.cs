@@ -234,6 +234,45 @@ public sealed class EmbeddingStore : IDisposable
         }
     }
 
+    /// <summary>Copies <paramref name="source"/>'s zero-shot scores that this store lacks (existing keys are kept); returns how many were added.</summary>
+    private long MergeScores(EmbeddingStore source)
+    {
+        var rows = new List<object[]>();
+        lock (source._gate)
+        {
+            using var read = source._db.CreateCommand();
+            read.CommandText = "SELECT model, strategy, long_policy, max_residues, wt_sha256, mutant, score, model_name, plmkit_version, created FROM scores";
+            using var r = read.ExecuteReader();
+            while (r.Read())
+            {
+                var row = new object[10];
+                r.GetValues(row);
+                rows.Add(row);
+            }
+        }
+        if (rows.Count == 0) return 0;
+        lock (_gate)
+            return Retry(() =>
+            {
+                using var tx = _db.BeginTransaction();
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT OR IGNORE INTO scores(model, strategy, long_policy, max_residues, wt_sha256, mutant, score, model_name, plmkit_version, created) " +
+                                  "VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                var ps = Enumerable.Range(0, 10).Select(i => cmd.Parameters.Add($"${i}", SqliteType.Text)).ToArray();
+                ps[3].SqliteType = SqliteType.Integer;
+                ps[6].SqliteType = SqliteType.Real;
+                long added = 0;
+                foreach (var row in rows)
+                {
+                    for (int i = 0; i < 10; i++) ps[i].Value = row[i];
+                    added += cmd.ExecuteNonQuery();
+                }
+                tx.Commit();
+                return added;
+            });
+    }
+
     private static SqliteParameter SetScoreGroup(SqliteCommand cmd, ScoreGroup g)
     {
         cmd.Parameters.AddWithValue("$m", g.Model);
@@ -508,7 +547,7 @@ public sealed class EmbeddingStore : IDisposable
                 Flush();
         }
         Flush();
-        return new MergeReport(added, present, conflicting, damaged);
+        return new MergeReport(added, present, conflicting, damaged) { ScoresAdded = MergeScores(source) };
     }
 
     /// <summary>Every row in insertion order; a damaged row comes as (null, its key).</summary>
