@@ -92,7 +92,7 @@ internal static class StoreCommand
             foreach (var source in parse.GetValue(sources)!)
             {
                 var r = store.Merge(source);
-                output.WriteLine($"{source}: {r.Added} added, {r.AlreadyPresent} already present, {r.Conflicting} conflicting (target kept), {r.Damaged.Count} damaged (skipped)");
+                output.WriteLine($"{source}: {r.Added} added, {r.AlreadyPresent} already present, {r.Conflicting} conflicting (target kept), {r.Damaged.Count} damaged (skipped){(r.ScoresAdded > 0 ? $", {r.ScoresAdded} zero-shot scores added" : "")}");
                 // Experiment cells cached by `plmkit run` live beside the vectors and travel with them.
                 if (File.Exists(Path.Combine(source, CellCache.FileName)))
                 {

@@ -1,4 +1,5 @@
 using PlmKit.Data;
+using PlmKit.Embeddings;
 using PlmKit.Models;
 using static TorchSharp.torch;
 
@@ -71,16 +72,46 @@ public sealed class ZeroShotScorer
 {
     private readonly IMaskedLanguageModel _model;
     private readonly int _tokensPerBatch;
+    private readonly LongSequencePolicy _policy;
+    private readonly int _maxResidues;
 
     /// <summary>Scores with <paramref name="model"/> (its LM head must be loaded), at most <paramref name="tokensPerBatch"/> tokens per forward pass.</summary>
-    /// <exception cref="ConfigurationException">The model was loaded without its LM head, or the budget is not positive.</exception>
-    public ZeroShotScorer(IMaskedLanguageModel model, int tokensPerBatch = 4096)
+    /// <param name="model">The model, its LM head loaded.</param>
+    /// <param name="tokensPerBatch">Token budget per forward pass of masked copies.</param>
+    /// <param name="longPolicy">What to do with a wild type longer than <paramref name="maxResidues"/> (see <see cref="LongPolicy"/>).</param>
+    /// <param name="maxResidues">Residues per model input; null for the family's convention (<see cref="ModelInfo.DefaultMaxResidues"/>, else its hard limit, else none).</param>
+    /// <exception cref="ConfigurationException">The model was loaded without its LM head, the budget or limit is not positive, or the limit exceeds the model's hard limit.</exception>
+    public ZeroShotScorer(IMaskedLanguageModel model, int tokensPerBatch = 4096, LongSequencePolicy longPolicy = LongSequencePolicies.Default, int? maxResidues = null)
     {
         if (!model.HasLmHead) throw new ConfigurationException("zero-shot scores need the model's language-model head, and these weights were loaded without it");
         if (tokensPerBatch < 1) throw new ConfigurationException($"--max-tokens must be positive (got {tokensPerBatch})");
+        int max = maxResidues ?? model.Info.DefaultMaxResidues ?? model.Info.ResidueLimit ?? int.MaxValue;
+        if (max < 3) throw new ConfigurationException($"the residue limit must be at least 3 (got {max})");
+        if (model.Info.ResidueLimit is int limit && max > limit)
+            throw new ConfigurationException($"this model takes at most {limit} residues at once (got a limit of {max})");
         _model = model;
         _tokensPerBatch = tokensPerBatch;
+        _policy = longPolicy;
+        _maxResidues = max;
     }
+
+    /// <summary>
+    /// The long-sequence policy. For a wild type of L &gt; <see cref="MaxResidues"/> = N residues:
+    /// <see cref="LongSequencePolicy.Error"/> refuses the assay; <see cref="LongSequencePolicy.Truncate"/>
+    /// scores as if the input were the wild type's first N residues (a mutant with a site past them is
+    /// refused, naming it); <see cref="LongSequencePolicy.Windows"/> reads every position from the
+    /// window of N residues centred on it (start = clamp(p − N/2, 0, L − N), fed as
+    /// <c>&lt;cls&gt;</c> + window + <c>&lt;eos&gt;</c>), so every site is scored with N residues of context.
+    /// Sequences within the limit are scored whole under every policy.
+    /// </summary>
+    public LongSequencePolicy LongPolicy => _policy;
+
+    /// <summary>Residues per model input (the window length under <see cref="LongSequencePolicy.Windows"/>).</summary>
+    public int MaxResidues => _maxResidues;
+
+    /// <summary>Start (0-based residue) of the window that scores 0-based residue <paramref name="residue"/> of a sequence of <paramref name="length"/> residues under <see cref="LongSequencePolicy.Windows"/>.</summary>
+    public static int WindowStart(int residue, int length, int window) =>
+        length <= window ? 0 : Math.Clamp(residue - window / 2, 0, length - window);
 
     /// <summary>
     /// One score per mutant, in input order. Wild-type spellings (<c>WT</c>, <c>_wt</c>, empty) score
@@ -91,8 +122,10 @@ public sealed class ZeroShotScorer
     /// <param name="strategy">The scoring strategy.</param>
     /// <param name="offset">Subtracted from every position first (predict.py's <c>--offset-idx</c> minus one is 0 here: positions are 1-based).</param>
     /// <exception cref="InputException">A mutant is malformed, outside the sequence, or its wild-type letter disagrees with the sequence.</exception>
+    /// <exception cref="InputException">The wild type is longer than <see cref="MaxResidues"/> under <see cref="LongSequencePolicy.Error"/>, or a site lies past the kept residues under <see cref="LongSequencePolicy.Truncate"/>.</exception>
     public double[] Score(string wildType, IReadOnlyList<string> mutants, ZeroShotStrategy strategy, int offset = 0)
     {
+        int fullLength = wildType.Length;
         var parsed = mutants.Select(m =>
         {
             var subs = Mutations.Parse(m);
@@ -106,6 +139,20 @@ public sealed class ZeroShotScorer
             }
             return subs;
         }).ToArray();
+        if (fullLength > _maxResidues)
+        {
+            if (_policy == LongSequencePolicy.Error)
+                throw new InputException($"the wild type has {fullLength} residues, more than the model's limit of {_maxResidues}; " +
+                    "choose --long truncate (score its first residues; sites past them are refused) or --long windows (each site read from the window centred on it)");
+            if (_policy == LongSequencePolicy.Truncate)
+            {
+                var past = parsed.Select((subs, i) => (subs, i)).Where(v => v.subs.Any(s => s.Position - offset > _maxResidues)).Select(v => mutants[v.i]).ToList();
+                if (past.Count > 0)
+                    throw new InputException($"{past.Count} mutant{(past.Count == 1 ? " has a site" : "s have sites")} past the first {_maxResidues} residues that --long truncate keeps " +
+                        $"({string.Join(", ", past.Take(5))}{(past.Count > 5 ? ", ..." : "")}); choose --long windows");
+                wildType = wildType[.._maxResidues];
+            }
+        }
         return strategy switch
         {
             ZeroShotStrategy.WtMarginals => Marginals(wildType, parsed, offset, masked: false),
@@ -118,12 +165,9 @@ public sealed class ZeroShotScorer
 
     private double[] Marginals(string wildType, IReadOnlyList<System.Collections.Immutable.ImmutableArray<Substitution>> variants, int offset, bool masked)
     {
-        var tokens = _model.Tokenizer.Tokenize(wildType);
         // Token position (1 + 0-based residue index) → log-probabilities over the vocabulary there.
         var sites = variants.SelectMany(v => v.Select(s => s.Position - offset)).Distinct().Order().ToArray();
-        var logProbs = masked
-            ? MaskedLogProbs(tokens, sites)
-            : UnmaskedLogProbs(tokens, sites);
+        var logProbs = Windowed(wildType, sites, masked);
         return variants.Select(v =>
         {
             double sum = 0;
@@ -139,14 +183,37 @@ public sealed class ZeroShotScorer
 
     private double PseudoLikelihood(string sequence, bool asPredictPy)
     {
-        var tokens = _model.Tokenizer.Tokenize(sequence);
         int length = sequence.Length;
         // predict.py: token positions 1..L−2, letter sequence[i] (the next residue's); textbook: 1..L, letter of residue i−1.
         var positions = asPredictPy ? Enumerable.Range(1, Math.Max(0, length - 2)).ToArray() : Enumerable.Range(1, length).ToArray();
-        var read = MaskedLogProbs(tokens, positions);
+        var read = Windowed(sequence, positions, masked: true);
         double sum = 0;
-        foreach (var p in positions) sum += read[p][asPredictPy ? Token(sequence[p]) : tokens[p]];
+        foreach (var p in positions) sum += read[p][Token(asPredictPy ? sequence[p] : sequence[p - 1])];
         return sum;
+    }
+
+    /// <summary>
+    /// Log-probabilities at token positions <paramref name="positions"/> (1-based residues) of
+    /// <paramref name="sequence"/>, masked or not: the whole sequence when it fits, else (windows) each
+    /// position from the window centred on it, positions sharing a window sharing its passes.
+    /// </summary>
+    private Dictionary<int, float[]> Windowed(string sequence, int[] positions, bool masked)
+    {
+        if (sequence.Length <= _maxResidues)
+        {
+            var tokens = _model.Tokenizer.Tokenize(sequence);
+            return masked ? MaskedLogProbs(tokens, positions) : UnmaskedLogProbs(tokens, positions);
+        }
+        var result = new Dictionary<int, float[]>();
+        foreach (var group in positions.GroupBy(p => WindowStart(p - 1, sequence.Length, _maxResidues)))
+        {
+            int start = group.Key;
+            var tokens = _model.Tokenizer.Tokenize(sequence.Substring(start, _maxResidues));
+            var local = group.Select(p => p - start).ToArray();
+            var read = masked ? MaskedLogProbs(tokens, local) : UnmaskedLogProbs(tokens, local);
+            foreach (var (p, lp) in read) result[p + start] = lp;
+        }
+        return result;
     }
 
     private long Token(char residue) => _model.Tokenizer.Tokenize(residue.ToString())[1];

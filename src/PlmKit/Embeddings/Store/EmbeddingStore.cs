@@ -5,7 +5,20 @@ using Microsoft.Data.Sqlite;
 namespace PlmKit.Embeddings.Store;
 
 /// <summary>
-/// A content-addressed store of pooled embedding vectors in one SQLite file
+/// The key of a group of scalar (zero-shot) scores in the store: one model's weights, one strategy,
+/// one long-sequence policy and residue limit, one wild type. Within it a score is keyed by its
+/// canonical mutant (substitutions in 1-based wild-type positions, sorted, joined by <c>:</c>; the
+/// wild type as the empty string). The store knows nothing of how scores are computed.
+/// </summary>
+/// <param name="Model">Model id, <c>family:weights-sha256</c> (as for embeddings).</param>
+/// <param name="Strategy">Canonical strategy key (e.g. <c>masked-marginals</c>).</param>
+/// <param name="LongPolicy">Canonical long-sequence policy key.</param>
+/// <param name="MaxResidues">Residues per model input the scores were computed with.</param>
+/// <param name="WildTypeSha256">Lower-case hex SHA-256 of the wild-type sequence (UTF-8).</param>
+public sealed record ScoreGroup(string Model, string Strategy, string LongPolicy, int MaxResidues, string WildTypeSha256);
+
+/// <summary>
+/// A content-addressed store of pooled embedding vectors (and zero-shot scores, <see cref="PutScores"/>) in one SQLite file
 /// (<c>&lt;dir&gt;/embeddings.sqlite</c>). Safe against <c>kill -9</c> at any moment (every
 /// <see cref="Put"/> is one transaction; SQLite's write-ahead log keeps committed batches and drops
 /// the half-written one) and against several processes writing at once (unique key +
@@ -94,6 +107,11 @@ public sealed class EmbeddingStore : IDisposable
                 CREATE TABLE IF NOT EXISTS names(
                     ord INTEGER PRIMARY KEY, id TEXT NOT NULL, seq_sha256 TEXT NOT NULL,
                     UNIQUE(id, seq_sha256));
+                CREATE TABLE IF NOT EXISTS scores(
+                    model TEXT NOT NULL, strategy TEXT NOT NULL, long_policy TEXT NOT NULL, max_residues INTEGER NOT NULL,
+                    wt_sha256 TEXT NOT NULL, mutant TEXT NOT NULL, score REAL NOT NULL,
+                    model_name TEXT NOT NULL, plmkit_version TEXT NOT NULL, created TEXT NOT NULL,
+                    PRIMARY KEY(model, strategy, long_policy, max_residues, wt_sha256, mutant));
                 """, tx);
             Exec($"INSERT OR IGNORE INTO meta(key, value) VALUES ('kind', 'plmkit-embeddings'), ('schema', '{SchemaVersion}');", tx);
             tx.Commit();
@@ -150,6 +168,119 @@ public sealed class EmbeddingStore : IDisposable
                 tx.Commit();
                 return added;
             });
+    }
+
+    /// <summary>
+    /// The stored scalar scores of <paramref name="group"/> among <paramref name="mutants"/> (canonical
+    /// mutant keys, see <see cref="ScoreGroup"/>); a mutant the store lacks is absent from the result.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> GetScores(ScoreGroup group, IEnumerable<string> mutants)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT score FROM scores WHERE model = $m AND strategy = $st AND long_policy = $lp AND max_residues = $mr AND wt_sha256 = $w AND mutant = $mu";
+            var mu = SetScoreGroup(cmd, group);
+            foreach (var m in mutants.Distinct(StringComparer.Ordinal))
+            {
+                mu.Value = m;
+                if (cmd.ExecuteScalar() is double v) result[m] = v;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Stores scalar scores of <paramref name="group"/> in one transaction (existing keys are kept); returns how many were new.</summary>
+    /// <exception cref="ConfigurationException">A score is not finite.</exception>
+    public int PutScores(ScoreGroup group, IReadOnlyList<(string Mutant, double Score)> scores, string modelName)
+    {
+        foreach (var (m, v) in scores)
+            if (!double.IsFinite(v)) throw new ConfigurationException($"score of '{m}' is not finite ({v})");
+        string created = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        lock (_gate)
+            return Retry(() =>
+            {
+                using var tx = _db.BeginTransaction();
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT OR IGNORE INTO scores(model, strategy, long_policy, max_residues, wt_sha256, mutant, score, model_name, plmkit_version, created) " +
+                                  "VALUES ($m, $st, $lp, $mr, $w, $mu, $v, $n, $ver, $c)";
+                var mu = SetScoreGroup(cmd, group);
+                var value = cmd.Parameters.Add("$v", SqliteType.Real);
+                cmd.Parameters.AddWithValue("$n", modelName);
+                cmd.Parameters.AddWithValue("$ver", PlmKitVersion.Current);
+                cmd.Parameters.AddWithValue("$c", created);
+                int added = 0;
+                foreach (var (m, v) in scores)
+                {
+                    mu.Value = m;
+                    value.Value = v;
+                    added += cmd.ExecuteNonQuery();
+                }
+                tx.Commit();
+                return added;
+            });
+    }
+
+    /// <summary>Number of stored scalar scores.</summary>
+    public long ScoreCount()
+    {
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM scores";
+            return (long)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>Copies <paramref name="source"/>'s zero-shot scores that this store lacks (existing keys are kept); returns how many were added.</summary>
+    private long MergeScores(EmbeddingStore source)
+    {
+        var rows = new List<object[]>();
+        lock (source._gate)
+        {
+            using var read = source._db.CreateCommand();
+            read.CommandText = "SELECT model, strategy, long_policy, max_residues, wt_sha256, mutant, score, model_name, plmkit_version, created FROM scores";
+            using var r = read.ExecuteReader();
+            while (r.Read())
+            {
+                var row = new object[10];
+                r.GetValues(row);
+                rows.Add(row);
+            }
+        }
+        if (rows.Count == 0) return 0;
+        lock (_gate)
+            return Retry(() =>
+            {
+                using var tx = _db.BeginTransaction();
+                using var cmd = _db.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT OR IGNORE INTO scores(model, strategy, long_policy, max_residues, wt_sha256, mutant, score, model_name, plmkit_version, created) " +
+                                  "VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                var ps = Enumerable.Range(0, 10).Select(i => cmd.Parameters.Add($"${i}", SqliteType.Text)).ToArray();
+                ps[3].SqliteType = SqliteType.Integer;
+                ps[6].SqliteType = SqliteType.Real;
+                long added = 0;
+                foreach (var row in rows)
+                {
+                    for (int i = 0; i < 10; i++) ps[i].Value = row[i];
+                    added += cmd.ExecuteNonQuery();
+                }
+                tx.Commit();
+                return added;
+            });
+    }
+
+    private static SqliteParameter SetScoreGroup(SqliteCommand cmd, ScoreGroup g)
+    {
+        cmd.Parameters.AddWithValue("$m", g.Model);
+        cmd.Parameters.AddWithValue("$st", g.Strategy);
+        cmd.Parameters.AddWithValue("$lp", g.LongPolicy);
+        cmd.Parameters.AddWithValue("$mr", g.MaxResidues);
+        cmd.Parameters.AddWithValue("$w", g.WildTypeSha256);
+        return cmd.Parameters.Add("$mu", SqliteType.Text);
     }
 
     /// <summary>Records the ids under which sequences were given, in order (idempotent).</summary>
@@ -416,7 +547,7 @@ public sealed class EmbeddingStore : IDisposable
                 Flush();
         }
         Flush();
-        return new MergeReport(added, present, conflicting, damaged);
+        return new MergeReport(added, present, conflicting, damaged) { ScoresAdded = MergeScores(source) };
     }
 
     /// <summary>Every row in insertion order; a damaged row comes as (null, its key).</summary>

@@ -45,4 +45,8 @@ public sealed record VerifyReport(long Rows, IReadOnlyList<EmbeddingKey> Damaged
 /// <param name="AlreadyPresent">Vectors the target already held, bit for bit.</param>
 /// <param name="Conflicting">Keys the target held with a different vector (the target's is kept).</param>
 /// <param name="Damaged">Rows of the source whose checksum failed; they are not copied.</param>
-public sealed record MergeReport(long Added, long AlreadyPresent, long Conflicting, IReadOnlyList<EmbeddingKey> Damaged);
+public sealed record MergeReport(long Added, long AlreadyPresent, long Conflicting, IReadOnlyList<EmbeddingKey> Damaged)
+{
+    /// <summary>Zero-shot scores copied from the source (<see cref="EmbeddingStore.PutScores"/>); scores the target already held are kept.</summary>
+    public long ScoresAdded { get; init; }
+}
