@@ -48,14 +48,7 @@ public static class LoraCheckpoint
         }
         try
         {
-            using var noGrad = no_grad();
-            foreach (var (name, p) in model.named_parameters())
-            {
-                if (!state.TryGetValue(name, out var saved)) throw new ModelLoadException($"{path}: tensor '{name}' is missing");
-                if (!saved.shape.SequenceEqual(p.shape))
-                    throw new ModelLoadException($"{path}: tensor '{name}' is [{string.Join(", ", saved.shape)}], the model needs [{string.Join(", ", p.shape)}] (another rank or model?)");
-                p.copy_(saved);
-            }
+            CopyParameters(path, state, model);
             if (!state.TryGetValue("optimizer.t", out var t) || !state.TryGetValue("metrics.epochs", out var metrics))
                 throw new ModelLoadException($"{path}: adapters only, no training state (optimizer.t, metrics.epochs): it cannot be resumed");
             var names = model.named_parameters().Select(p => p.name).ToArray();
@@ -87,22 +80,14 @@ public static class LoraCheckpoint
     public static LoraEsm2Regressor LoadModel(EsmModel baseModel, string path, string? baseWeightsSha256)
     {
         var (rank, alpha, dropout, headDropout, targets, baseSha) = EsmLora.ReadSettings(path);
-        if (baseSha is not null && baseWeightsSha256 is not null && baseSha != baseWeightsSha256)
-            throw new ModelLoadException($"{path}: the adapters were trained on other base weights (SHA-256 {baseSha[..12]}…, this model {baseWeightsSha256[..12]}…)");
+        EsmLora.CheckBase(path, baseSha, baseWeightsSha256);
         var model = new LoraEsm2Regressor(baseModel, new LoraSettings(rank, alpha, dropout, headDropout, (LoraTargets)targets)) { BaseWeightsSha256 = baseSha };
         try
         {
             var state = WeightFiles.ReadSafetensors(path, _ => true);
             try
             {
-                using var noGrad = no_grad();
-                foreach (var (name, p) in model.named_parameters())
-                {
-                    if (!state.TryGetValue(name, out var saved)) throw new ModelLoadException($"{path}: tensor '{name}' is missing");
-                    if (!saved.shape.SequenceEqual(p.shape))
-                        throw new ModelLoadException($"{path}: tensor '{name}' is [{string.Join(", ", saved.shape)}], the model needs [{string.Join(", ", p.shape)}] (another model size?)");
-                    p.copy_(saved);
-                }
+                CopyParameters(path, state, model);
             }
             finally
             {
@@ -116,5 +101,18 @@ public static class LoraCheckpoint
         }
         model.eval();
         return model;
+    }
+
+    // The adapters and head of a checkpoint into the model: every parameter present, with the model's shape.
+    private static void CopyParameters(string path, Dictionary<string, Tensor> state, LoraEsm2Regressor model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (!state.TryGetValue(name, out var saved)) throw new ModelLoadException($"{path}: tensor '{name}' is missing");
+            if (!saved.shape.SequenceEqual(p.shape))
+                throw new ModelLoadException($"{path}: tensor '{name}' is [{string.Join(", ", saved.shape)}], the model needs [{string.Join(", ", p.shape)}] (another rank or model size?)");
+            p.copy_(saved);
+        }
     }
 }

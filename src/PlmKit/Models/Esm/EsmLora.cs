@@ -58,8 +58,7 @@ public static class EsmLora
         try
         {
             var (rank, alpha, _, _, targets, baseSha) = Settings(path, state);
-            if (baseSha is not null && baseWeightsSha256 is not null && baseSha != baseWeightsSha256)
-                throw new ModelLoadException($"{path}: the adapters were trained on other base weights (SHA-256 {baseSha[..12]}…, this model {baseWeightsSha256[..12]}…)");
+            CheckBase(path, baseSha, baseWeightsSha256);
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             var projections = new[] { (Flag: 1, Name: "q_proj"), (Flag: 2, Name: "v_proj") }.Where(p => (targets & p.Flag) != 0).ToArray();
             int merged = 0;
@@ -90,6 +89,14 @@ public static class EsmLora
         {
             foreach (var t in state.Values) t.Dispose();
         }
+    }
+
+    /// <summary>Refuses adapters recorded as trained on other base weights; either SHA-256 null skips the check.</summary>
+    /// <exception cref="ModelLoadException">The two differ.</exception>
+    public static void CheckBase(string path, string? recordedSha256, string? baseWeightsSha256)
+    {
+        if (recordedSha256 is not null && baseWeightsSha256 is not null && recordedSha256 != baseWeightsSha256)
+            throw new ModelLoadException($"{path}: the adapters were trained on other base weights (SHA-256 {recordedSha256[..12]}…, this model {baseWeightsSha256[..12]}…)");
     }
 
     private static Dictionary<string, Tensor> Read(string path, Func<string, bool> wanted)
