@@ -84,7 +84,7 @@ internal static class EvaluateCommand
             var seedValue = parse.GetValue(seed);
             var scheme = FoldScheme.Parse(parse.GetValue(folds), seedValue, parse.GetValue(bySite), parse.GetValue(trainSizes), parse.GetValue(repeats));
             var outDir = parse.GetValue(output)!;
-            CheckOutput(outDir);
+            OutputFolder.Check(outDir, "--out", ".csv");
             var targetsPath = parse.GetValue(targets);
             AssayFormats.CheckTargets(dataPath, assayFormat, targetsPath);
             var featureSpec = parse.GetValue(features)!;
@@ -147,12 +147,5 @@ internal static class EvaluateCommand
     {
         if (value is not null && old is not null) throw new ConfigurationException($"{oldName} is the old spelling of {name}; give only {name}");
         return value ?? old;
-    }
-
-    private static void CheckOutput(string path)
-    {
-        if (File.Exists(path)) throw new ConfigurationException($"--out {path} is a file; --out names a folder (it will hold {ResultsFile} and {ManifestFile})");
-        if (!Directory.Exists(path) && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
-            throw new ConfigurationException($"--out {path} looks like a file name; --out names a folder (it will hold {ResultsFile} and {ManifestFile})");
     }
 }

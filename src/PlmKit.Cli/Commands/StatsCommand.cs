@@ -61,6 +61,7 @@ internal static class StatsCommand
                 OrderBy = parse.GetValue(orderBy),
             };
             settings.Validate();
+            OutputFolder.Check(parse.GetValue(output)!, "--out", ".csv");
             var result = StudyAnalysis.Run(TidyTable.Concat([.. parse.GetValue(input)!.Select(TidyTable.Read)]), settings);
             var files = result.Write(parse.GetValue(output)!, Prefix, "stats", ["plmkit", .. parse.Tokens.Select(t => t.Value)]);
 

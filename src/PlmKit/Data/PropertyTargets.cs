@@ -78,7 +78,7 @@ public static class PropertyJob
     /// <exception cref="ConfigurationException">Bad settings.</exception>
     public static PropertyReport Run(PropertySettings settings, IReadOnlyList<string>? argv = null)
     {
-        if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
+        OutputFolder.Check(settings.Out);
         if (settings.Structures is { } folder && !Directory.Exists(folder)) throw new ConfigurationException($"--structures: folder '{folder}' does not exist");
         var manifest = new Manifest("properties", argv).Input(settings.Input)
             .Config("structures", settings.Structures is null ? null : Path.GetFullPath(settings.Structures))

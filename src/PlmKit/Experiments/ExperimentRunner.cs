@@ -61,6 +61,7 @@ public sealed class ExperimentRunner(ExperimentConfig config, IEmbeddingSourceFa
     {
         if (Parallelism < 1)
             throw new ConfigurationException($"parallelism must be at least 1 (got {Parallelism})");
+        OutputFolder.Check(config.Out, "out", ".csv");
         var clock = Stopwatch.StartNew();
         var manifest = new Manifest("run", CommandLine);
         var regressors = config.ParsedRegressors();

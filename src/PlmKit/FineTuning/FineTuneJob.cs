@@ -51,7 +51,7 @@ public static class FineTuneJob
     public static FineTuneReport Run(FineTuneSettings settings, IReadOnlyList<string>? argv = null, IProgress<(int Fold, int Folds, LoraProgress Step)>? progress = null)
     {
         settings.Training.Validate();
-        if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
+        OutputFolder.Check(settings.Out);
         if (settings.Folds is FoldScheme.LearningCurve) throw new ConfigurationException("--train-sizes does not apply to fine-tuning");
         var readOptions = new AssayReadOptions { TargetsPath = settings.Targets };
         var assay = AssayReader.Read(settings.Input, settings.Format, settings.Folds?.ReadOptions(readOptions) ?? readOptions);

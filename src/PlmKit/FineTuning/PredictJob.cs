@@ -39,7 +39,7 @@ public static class PredictJob
     /// <exception cref="PlmKitException">Bad settings, input, model or adapter (one-line messages), before anything is written.</exception>
     public static PredictReport Run(PredictSettings settings, IReadOnlyList<string>? argv = null)
     {
-        if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
+        OutputFolder.Check(settings.Out);
         if (settings.MaxTokens < 1) throw new ConfigurationException($"--max-tokens must be positive (got {settings.MaxTokens})");
         var records = SequenceInput.Read(settings.Input);
         ResidueAlphabet.Validate(records.Select(r => (r.Id, r.Sequence)).ToList(), settings.Input);

@@ -50,7 +50,7 @@ public static class ZeroShotJob
     /// <exception cref="PlmKitException">Bad settings, input or model (one-line messages).</exception>
     public static ZeroShotReport Run(ZeroShotSettings settings, IReadOnlyList<string>? argv = null)
     {
-        if (File.Exists(settings.Out)) throw new ConfigurationException($"--out: '{settings.Out}' is a file; give a folder");
+        OutputFolder.Check(settings.Out);
         if (settings.MaxTokens < 1) throw new ConfigurationException($"--max-tokens must be positive (got {settings.MaxTokens})");
         if (settings.CommitEvery < 1) throw new ConfigurationException($"--commit-every must be positive (got {settings.CommitEvery})");
         if (settings.Store is { } dir && File.Exists(dir)) throw new ConfigurationException($"--store: '{dir}' is a file; give a folder");

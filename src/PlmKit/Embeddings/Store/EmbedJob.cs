@@ -97,7 +97,7 @@ public static class EmbedJob
         if (o.MaxTokens <= 0) throw new ConfigurationException($"--max-tokens must be positive (got {o.MaxTokens}).");
         if (o.Pools.Count == 0) throw new ConfigurationException("--pool: no pooling given.");
         if (o.Pools.DistinctBy(p => p.Name).Count() != o.Pools.Count) throw new ConfigurationException("--pool: a pooling is listed twice.");
-        if (File.Exists(o.Out)) throw new ConfigurationException($"--out: '{o.Out}' is a file, not a folder.");
+        OutputFolder.Check(o.Out);
 
         var records = SequenceInput.Read(o.Input);
         var items = records.Select(r => (r.Id, r.Sequence)).ToList();
