@@ -197,7 +197,7 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         x = TokenDropout.Rescale(x, tokens, padding);
         using var zero = 0.0.ToScalar();
         x = x.masked_fill(padding.unsqueeze(-1), zero);
-        var (cos, sin) = Rotary(tokens.shape[1], x.device);
+        var (cos, sin) = RotaryEmbedding.Tables(tokens.shape[1], _invFreq, x.device);
         bool anyPadding = padding.any().item<bool>();
         for (int i = 0; i < _config.Layers; i++)
             x = Block(i, x, anyPadding ? padding : null, cos, sin);
@@ -229,8 +229,9 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         q = q.view(b, t, heads, hd).transpose(1, 2);
         k = k.view(b, t, heads, hd).transpose(1, 2);
         v = v.view(b, t, heads, hd).transpose(1, 2);
-        q = RotateHalf(q, cos, sin);
-        k = RotateHalf(k, cos, sin);
+        // The tables are float32: under autocast the rotation is computed in float32 and returned in the compute dtype.
+        q = RotaryEmbedding.Rotate(q.to(ScalarType.Float32), cos, sin).to(q.dtype);
+        k = RotaryEmbedding.Rotate(k.to(ScalarType.Float32), cos, sin).to(k.dtype);
         var scores = q.matmul(k.transpose(-2, -1));
         if (padding is not null)
         {
@@ -244,26 +245,6 @@ public sealed class LoraEsm2Regressor : nn.Module<Tensor, Tensor>
         var f = F.layer_norm(x, [d], W(p + "final_layer_norm.weight"), W(p + "final_layer_norm.bias"), EsmConfig.LayerNormEps);
         f = Linear(F.gelu(Linear(f, p + "fc1.weight", p + "fc1.bias")), p + "fc2.weight", p + "fc2.bias");
         return x.add(f.to(ScalarType.Float32), one);
-    }
-
-    private (Tensor Cos, Tensor Sin) Rotary(long length, Device device)
-    {
-        using var zero = 0L.ToScalar();
-        using var one = 1L.ToScalar();
-        using var stop = length.ToScalar();
-        var freqs = outer(arange(zero, stop, one, ScalarType.Float32, device), _invFreq.to(device));
-        var emb = cat([freqs, freqs], -1);
-        return (emb.cos(), emb.sin());
-    }
-
-    // x·cos + rotate_half(x)·sin, rotate_half(x) = cat(−x2, x1): fair-esm's apply_rotary_pos_emb.
-    private static Tensor RotateHalf(Tensor x, Tensor cos, Tensor sin)
-    {
-        var halves = x.chunk(2, -1);
-        var rotated = cat([halves[1].neg(), halves[0]], -1);
-        using var one = 1.0.ToScalar();
-        // cos and sin are float32: under autocast the rotation is computed in float32 and returned in x's dtype.
-        return x.mul(cos).add(rotated.mul(sin), one).to(x.dtype);
     }
 
     /// <inheritdoc />

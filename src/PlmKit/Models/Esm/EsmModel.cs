@@ -391,24 +391,47 @@ public sealed class RotaryEmbedding : nn.Module
     internal Tensor Apply(Tensor x)
     {
         long t = x.shape[1];
-        using var zero = 0L.ToScalar();
-        using var one = 1L.ToScalar();
-        using var stop = t.ToScalar();
-        var positions = arange(zero, stop, one, ScalarType.Float32, inv_freq.device);
-        var freqs = outer(positions, inv_freq.to(ScalarType.Float32));
-        var emb = cat([freqs, freqs], -1);
+        var (cos, signedSin) = Tables(t, inv_freq, inv_freq.device);
         // [T, 1, ..., hd] to broadcast over the middle dimensions.
         var shape = new long[x.dim() - 1];
         Array.Fill(shape, 1L);
         shape[0] = t;
-        shape[^1] = emb.shape[1];
-        var cos = emb.cos().to(x.dtype).view(shape);
-        // rotate_half(x) = cat(-x2, x1) = roll(x, hd/2) with the first half negated, so
-        // rotate_half(x)·sin = roll(x, hd/2)·(cat(-sin1, sin2)): one copy instead of chunk/neg/cat.
+        shape[^1] = cos.shape[1];
+        return Rotate(x, cos.to(x.dtype).view(shape), signedSin.to(x.dtype).view(shape));
+    }
+
+    /// <summary>
+    /// The rotation tables for positions 0..<paramref name="length"/>−1, float32 [T, head_dim]:
+    /// cos(emb) and the signed sin(emb) that <see cref="Rotate"/> expects, emb = cat(freqs, freqs).
+    /// Shared by the model and the LoRA fine-tuning forward, which lays heads out differently.
+    /// </summary>
+    /// <param name="length">Sequence length T in tokens (with <c>&lt;cls&gt;</c> and <c>&lt;eos&gt;</c>).</param>
+    /// <param name="invFreq">The checkpoint's <c>inv_freq</c> [head_dim/2].</param>
+    /// <param name="device">Where the tables are made.</param>
+    public static (Tensor Cos, Tensor SignedSin) Tables(long length, Tensor invFreq, Device device)
+    {
+        using var zero = 0L.ToScalar();
+        using var one = 1L.ToScalar();
+        using var stop = length.ToScalar();
+        var positions = arange(zero, stop, one, ScalarType.Float32, device);
+        var freqs = outer(positions, invFreq.to(device).to(ScalarType.Float32));
+        var emb = cat([freqs, freqs], -1);
         var sinHalves = emb.sin().chunk(2, -1);
-        var signedSin = cat([sinHalves[0].neg(), sinHalves[1]], -1).to(x.dtype).view(shape);
+        return (emb.cos(), cat([sinHalves[0].neg(), sinHalves[1]], -1));
+    }
+
+    /// <summary>
+    /// x·cos + rotate_half(x)·sin (fair-esm's <c>apply_rotary_pos_emb</c>) with tables from
+    /// <see cref="Tables"/> broadcast to x ([..., hd]). rotate_half(x) = cat(−x2, x1) =
+    /// roll(x, hd/2) with the first half negated, so rotate_half(x)·sin = roll(x, hd/2)·cat(−sin1, sin2):
+    /// one copy instead of chunk/neg/cat, and the same values bit for bit. A plain multiply and add,
+    /// not a fused addcmul: the LoRA golden steps (Adam amplifies rounding) hold only when each
+    /// product is rounded as PyTorch rounds it.
+    /// </summary>
+    public static Tensor Rotate(Tensor x, Tensor cos, Tensor signedSin)
+    {
         using var unit = 1.0.ToScalar();
-        return addcmul(x * cos, x.roll(x.shape[^1] / 2, -1), signedSin, unit);
+        return x.mul(cos).add(x.roll(x.shape[^1] / 2, -1).mul(signedSin), unit);
     }
 }
 
