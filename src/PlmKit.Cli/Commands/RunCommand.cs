@@ -61,8 +61,7 @@ internal static class RunCommand
             if (config.Statistics is { } stats)
             {
                 // The same analysis and writer as `plmkit stats --input results.csv --out <out>`, so the two never disagree.
-                var analysis = StudyAnalysis.Run(TidyTable.Read(report.ResultsPath),
-                    StudyAnalysisSettings.Of(stats.Response, stats.Effect, stats.RandomOrDefault, stats.Reference));
+                var analysis = StudyAnalysis.Run(TidyTable.Read(report.ResultsPath), stats.Settings());
                 var files = analysis.Write(config.Out, StatsCommand.Prefix, "stats", runner.CommandLine);
                 StatsCommand.Report(output, analysis);
                 output.WriteLine($"wrote {string.Join(", ", files)}");

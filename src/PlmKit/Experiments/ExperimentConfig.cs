@@ -5,6 +5,7 @@ using PlmKit.Embeddings;
 using PlmKit.Embeddings.Store;
 using PlmKit.Data;
 using PlmKit.Regression;
+using PlmKit.Statistics;
 
 namespace PlmKit.Experiments;
 
@@ -17,15 +18,48 @@ namespace PlmKit.Experiments;
 /// <param name="ZeroShot">Zero-shot scores of the dataset's variants (<c>plmkit score</c>'s <c>scores.csv</c> or its folder), relative like <paramref name="Path"/>; needed by the <c>zero-shot</c> and <c>augmented</c> feature sets.</param>
 public sealed record DatasetSpec(string Path, string Format = "auto", string? Name = null, string? Targets = null, bool DropInvalid = false, string? ZeroShot = null);
 
-/// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does).</summary>
+/// <summary>The mixed model fitted on the results after a run (what <c>plmkit stats</c> does, with the same keys and defaults).</summary>
 /// <param name="Effect">Categorical fixed effect column(s), e.g. <c>Compression_method</c> or <c>Model</c> (<c>A:B</c> combines columns).</param>
 /// <param name="Random">Random-intercept groupings, e.g. <c>Dataset/Fold</c> (the study's).</param>
 /// <param name="Response">Response column.</param>
 /// <param name="Reference">Reference level of the effect, e.g. <c>mean</c> (the study's); null: the first level in sorted order, as R's <c>factor()</c>.</param>
-public sealed record StatisticsSpec(string Effect = "Compression_method", IReadOnlyList<string>? Random = null, string Response = "R2_score_test", string? Reference = null)
+/// <param name="Covariates">Numeric covariate columns (one fixed slope each), <c>stats --covariate</c>.</param>
+/// <param name="Criterion"><c>reml</c> (lme4's default) or <c>ml</c>, <c>stats --ml</c>.</param>
+/// <param name="Contrasts"><c>dunnett</c> (each level against the reference) or <c>tukey</c> (all pairs), <c>stats --pairs</c>.</param>
+/// <param name="Adjust">P-value adjustment: <c>single-step</c>, <c>holm</c>, <c>bonferroni</c> or <c>none</c>, <c>stats --adjust</c>.</param>
+/// <param name="Margin">Equivalence margin (TOST of every level against the best), <c>stats --margin</c>; null for none.</param>
+/// <param name="OrderBy">With <paramref name="Margin"/>: numeric column of each level's size, <c>stats --order-by</c>.</param>
+public sealed record StatisticsSpec(
+    string Effect = "Compression_method",
+    IReadOnlyList<string>? Random = null,
+    string Response = "R2_score_test",
+    string? Reference = null,
+    IReadOnlyList<string>? Covariates = null,
+    string Criterion = "reml",
+    string Contrasts = "dunnett",
+    string Adjust = "single-step",
+    double? Margin = null,
+    string? OrderBy = null)
 {
     /// <summary>The random-intercept groupings, the study's <c>Dataset/Fold</c> by default.</summary>
     public IReadOnlyList<string> RandomOrDefault => Random is { Count: > 0 } r ? r : ["Dataset/Fold"];
+
+    /// <summary>The typed settings, parsed by the same parsers as <c>plmkit stats</c>.</summary>
+    /// <exception cref="ConfigurationException">An unknown criterion, contrast family or adjustment, a bad margin, or an order-by column without a margin.</exception>
+    public StudyAnalysisSettings Settings()
+    {
+        var settings = StudyAnalysisSettings.Of(Response, Effect, RandomOrDefault, Reference) with
+        {
+            Covariates = Covariates ?? [],
+            Criterion = StudyAnalysisKeys.ParseCriterion(Criterion),
+            Contrasts = StudyAnalysisKeys.ParseContrasts(Contrasts),
+            Adjustment = StudyAnalysisKeys.ParseAdjustment(Adjust),
+            Margin = Margin,
+            OrderBy = OrderBy,
+        };
+        settings.Validate();
+        return settings;
+    }
 }
 
 /// <summary>
@@ -305,6 +339,7 @@ public sealed record ExperimentConfig
         }
         Need(Repeats >= 1, $"'repeats' must be at least 1 (got {Repeats})");
         Parses(() => _ = FoldScheme);
+        if (Statistics is { } statistics) Parses(() => statistics.Settings(), "statistics");
         Need(TrainSizes.All(n => n >= 2) && TrainSizes.Distinct().Count() == TrainSizes.Count, "'trainSizes' must be distinct numbers ≥ 2");
         // Checked here, before any work: a figure the grid cannot support would otherwise fail after hours of embedding.
         RunFigures.Plan(this, source);
