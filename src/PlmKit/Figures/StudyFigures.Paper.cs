@@ -18,7 +18,7 @@ public static partial class StudyFigures
         double lo = Math.Min(0, data.Points.Min(p => Math.Min(p.MethodR2, p.ReferenceR2)));
         if (lo < 0) lo -= 0.03;
         double hi = Math.Max(1, data.Points.Max(p => Math.Max(p.MethodR2, p.ReferenceR2)));
-        var grid = new PanelGrid(data.Summaries.Count, columns: 3, panel: 260, gap: 80);
+        var grid = new PanelGrid(data.Summaries.Count, columns: 3, panel: 260, gap: 110);
         var layout = FigureStyle.Layout(title, grid.Width, grid.Height);
         layout.margin = grid.Margin;
         layout.showlegend = false;
