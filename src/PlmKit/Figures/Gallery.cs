@@ -42,7 +42,9 @@ public static class Gallery
             .Append("data selection and statistics, then PlmKit's additions, each labelled. Click a figure for its interactive version.</p>\n");
         foreach (var note in notes) page.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
         page.Append("<nav>");
-        foreach (var (f, _) in figures) page.Append($"<a href=\"#{E(f.Id)}\">{E(f.Number)}</a>");
+        // A number several figures share (Supplementary Figures 6–9, PlmKit) is told apart by the id.
+        var shared = figures.GroupBy(f => f.Figure.Number).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (f, _) in figures) page.Append($"<a href=\"#{E(f.Id)}\">{E(shared.Contains(f.Number) ? f.Id : f.Number)}</a>");
         page.Append("<a href=\"#tables\">Tables</a><a href=\"#notebooks\">Notebooks</a></nav>\n");
 
         foreach (var (section, fromPaper) in new[] { ("Figures of the paper", true), ("Beyond the paper (PlmKit)", false) })
