@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using PlmKit.Data;
 
 namespace PlmKit.Figures;
 
@@ -37,6 +38,30 @@ public static partial class ProseNumbers
     {
         var values = numbers.Select(n => n.Value).ToList();
         return [.. Decimals(prose).Where(d => !values.Any(v => Matches(d, v)))];
+    }
+
+    /// <summary>
+    /// The numbers of a <c>headline-numbers.csv</c> that <c>plmkit reproduce</c> wrote (columns
+    /// <c>key</c>, <c>value</c>, <c>description</c>), to check a README, docs page or notebook against.
+    /// </summary>
+    /// <exception cref="InputException">A missing column, a non-finite value, or a key listed twice.</exception>
+    public static IReadOnlyList<HeadlineNumber> Read(string path)
+    {
+        var table = TidyTable.Read(path);
+        var keys = table.Strings("key");
+        var values = table.Numbers("value");
+        var descriptions = table.Strings("description");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var numbers = new List<HeadlineNumber>();
+        for (int i = 0; i < table.RowCount; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column 'value' has {values[i]}; a finite number is expected");
+            if (!seen.Add(keys[i]))
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"key '{keys[i]}' is listed twice");
+            numbers.Add(new HeadlineNumber(keys[i], values[i], descriptions[i]));
+        }
+        return numbers;
     }
 
     /// <summary>Whether <paramref name="prose"/> states <paramref name="value"/> (at any number of decimals it writes).</summary>

@@ -79,6 +79,26 @@ public class PaperBasisTests
         Assert.Equal("maxPool", data.Summaries[0].Method);   // closest to mean first (median 0)
     }
 
+    [Theory]
+    [InlineData(FigureKind.MethodScatter, "summary_DMS_esm2_150M_all_methods", 13)]
+    [InlineData(FigureKind.LongAssays, "DMS_all_multi_model_metadata", 4 * 3)]
+    [InlineData(FigureKind.ModelFits, "DMS_all_multi_model_metadata", 2 * 12)]
+    [InlineData(FigureKind.Features, "lassoCV_sampling_all_models_and_datasets", 3 * 11)]
+    public void Plmkit_figures_draws_the_new_kinds_from_one_study_table(FigureKind kind, string table, int panelsOrLines)
+    {
+        var figure = StudyFigure.FromTable(kind, TidyTable.Read(Path.Combine(SharedData.Swat, "results", table + ".csv")));
+        Assert.Equal(kind, figure.Kind);
+        Assert.NotEmpty(figure.Tables);
+        Assert.All(figure.Tables, t => Assert.StartsWith(figure.Name + "_", t.Name));
+        string html = figure.Chart.GetInlineHtml();
+        // One trace per panel (method scatter), per assay and family (long assays: 3 families without ESM-1v),
+        // per model and dataset (features), or the fit lines (model fits: one per panel).
+        int count = kind == FigureKind.ModelFits ? CountOf(html, "log-linear fit") : CountOf(html, "\"type\":\"scatter\"");
+        Assert.Equal(panelsOrLines, count);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
+
     [Fact]
     public void Long_assays_without_any_of_the_four_and_fits_without_sizes_are_errors()
     {

@@ -7,14 +7,10 @@ namespace PlmKit.Tests.Figures;
 public class ProseNumbersTests(ReproductionFixture run)
 {
     /// <summary>The headline numbers as the run wrote them (key, value).</summary>
-    private List<HeadlineNumber> Numbers()
+    private IReadOnlyList<HeadlineNumber> Numbers()
     {
         Assert.True(run.Code == 0, run.Err);
-        var table = PlmKit.Data.TidyTable.Read(run.PathOf(StudyReproduction.NumbersFile));
-        var keys = table.Strings("key");
-        var values = table.Numbers("value");
-        var descriptions = table.Strings("description");
-        return [.. Enumerable.Range(0, table.RowCount).Select(i => new HeadlineNumber(keys[i], values[i], descriptions[i]))];
+        return ProseNumbers.Read(run.PathOf(StudyReproduction.NumbersFile));
     }
 
     /// <summary>The text of a markdown section, from its heading to the next heading or image.</summary>
@@ -39,6 +35,19 @@ public class ProseNumbersTests(ReproductionFixture run)
         // And the headline ones are there: Figure 3A's basis and the compression answer.
         foreach (var key in new[] { "fig3a.median.esmc:600M", "fig3a.median.esm2:35M", "fig2a.closest.estimate", "plmkit.all-assays.median.esmc:600M" })
             Assert.True(ProseNumbers.States(prose, numbers.Single(n => n.Key == key).Value), $"{file} does not state {key}");
+    }
+
+    [Theory]
+    [InlineData("key,value,description\na,nan,x\n", "t.csv:2:", "finite")]
+    [InlineData("key,value,description\na,1,x\na,2,y\n", "t.csv:3:", "listed twice")]
+    [InlineData("key,value\na,1\n", "t.csv:1:", "no column 'description'")]
+    public void A_bad_numbers_file_is_one_input_error(string csv, string location, string problem)
+    {
+        using var tmp = new TempDir();
+        string path = tmp.Write("t.csv", csv);
+        var e = Assert.Throws<PlmKit.InputException>(() => ProseNumbers.Read(path));
+        Assert.Contains(location, e.Message);
+        Assert.Contains(problem, e.Message);
     }
 
     [Fact]
