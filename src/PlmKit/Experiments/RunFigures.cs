@@ -61,6 +61,7 @@ public static class RunFigures
             [FigureKind.MethodScatter] = "it is a supplementary figure of the study's compression table; draw it with plmkit figures from a table with Compression_method",
             [FigureKind.LongAssays] = "it shows the study's four long-protein assays; plmkit reproduce draws it from the study's table",
             [FigureKind.ModelFits] = "results.csv has no dataset_size/prot_length columns; draw it with plmkit figures from a table that has them",
+            [FigureKind.SizeHistogram] = "results.csv has no dataset_size column; draw it with plmkit figures from a table that has it",
             [FigureKind.Features] = "results.csv has no nun_zero_coefs column; draw it with plmkit figures from the study's sampling table",
         };
         if (config.Figures?.Kinds is not { } kinds)

@@ -155,3 +155,30 @@ public sealed record ModelFitData(IReadOnlyList<ModelDatasetPoint> Points, IRead
         return new ModelFitData(points, fits);
     }
 }
+
+/// <summary>One bin of the dataset-size histogram: its label, bounds and the datasets in it.</summary>
+/// <param name="Label">The study's label, e.g. <c>1000-3200</c>.</param>
+/// <param name="Low">Inclusive lower bound (variants); 0 for the first bin.</param>
+/// <param name="High">Exclusive upper bound; <see cref="int.MaxValue"/> for the last bin.</param>
+/// <param name="Datasets">Datasets whose size falls in [Low, High), by name.</param>
+public sealed record SizeBin(string Label, int Low, int High, IReadOnlyList<string> Datasets);
+
+/// <summary>
+/// The numbers behind SWAT's histogram of DMS dataset sizes (<c>stats_plots.Rmd</c>, "Supp 5",
+/// saved as <c>sup5_DMS_sample_size_v02.png</c>): per dataset the median <c>dataset_size</c>, cut at
+/// 1000, 3200, 10000 and 32000 with closed lower ends (R's <c>cut(right = FALSE)</c>).
+/// </summary>
+/// <param name="Bins">The five bins, smallest first.</param>
+public sealed record DatasetSizeHistogram(IReadOnlyList<SizeBin> Bins)
+{
+    private static readonly (string Label, int Low, int High)[] Edges =
+        [("<1000", 0, 1000), ("1000-3200", 1000, 3200), ("3200-10000", 3200, 10000), ("10000-32000", 10000, 32000), (">32000", 32000, int.MaxValue)];
+
+    /// <summary>Bins <paramref name="datasets"/> by size.</summary>
+    public static DatasetSizeHistogram Compute(IEnumerable<DatasetInfo> datasets)
+    {
+        var all = datasets.ToList();
+        return new([.. Edges.Select(e => new SizeBin(e.Label, e.Low, e.High,
+            [.. all.Where(d => d.Size >= e.Low && d.Size < e.High).Select(d => d.Dataset).Order(StringComparer.Ordinal)]))]);
+    }
+}

@@ -25,6 +25,8 @@ public enum FigureKind
     ModelFits,
     /// <summary>Figure 4B: non-zero Lasso coefficients against subsample size.</summary>
     Features,
+    /// <summary>The histogram of DMS dataset sizes (SWAT's "Supp 5" histogram).</summary>
+    SizeHistogram,
 }
 
 /// <summary>A table of numbers behind a figure.</summary>
@@ -38,7 +40,7 @@ public sealed record FigureTable(string Name, string Csv);
 /// <param name="Tables">The numbers drawn, as tidy tables.</param>
 public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyList<FigureTable> Tables)
 {
-    /// <summary>The kind's command-line name: compression, model-size, dataset-size, learning-curve, fine-tune, method-scatter, long-assays, model-fits, features.</summary>
+    /// <summary>The kind's command-line name: compression, model-size, dataset-size, learning-curve, fine-tune, method-scatter, long-assays, model-fits, features, size-histogram.</summary>
     public string Name => KindName(Kind);
 
     /// <summary>Command-line name of <paramref name="kind"/>.</summary>
@@ -53,6 +55,7 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
         FigureKind.LongAssays => "long-assays",
         FigureKind.ModelFits => "model-fits",
         FigureKind.Features => "features",
+        FigureKind.SizeHistogram => "size-histogram",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -73,7 +76,8 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
     /// <c>prot_length</c> for dataset-size, a results table for model-size, a sampling table
     /// (<c>Sample_size</c>) for learning-curve, and with <c>nun_zero_coefs</c> for features; a
     /// compression results table for method-scatter; a multi-model results table for long-assays
-    /// (its long-protein assays) and model-fits (every model, with <c>dataset_size</c> and <c>prot_length</c>).
+    /// (its long-protein assays) and model-fits (every model, with <c>dataset_size</c> and <c>prot_length</c>),
+    /// a table with <c>Dataset</c> and <c>dataset_size</c>, <c>prot_length</c> for size-histogram.
     /// </summary>
     /// <exception cref="InputException">The table lacks what the figure needs, or has bad values.</exception>
     public static StudyFigure FromTable(FigureKind kind, TidyTable table)
@@ -93,6 +97,7 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
                 FigureKind.ModelFits => Of(ModelFitData.Compute(StudyTables.FoldScores(table), StudyTables.Datasets(table)),
                     "R² against dataset size and protein length, per model"),
                 FigureKind.Features => OfFeatures(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
+                FigureKind.SizeHistogram => Of(DatasetSizeHistogram.Compute(StudyTables.Datasets(table)), "DMS datasets by number of variants"),
                 FigureKind.FineTune => throw new InputException(table.Source, null,
                     "fine-tune needs two tables, the fine-tuning results and the Lasso results: draw it with plmkit reproduce or FineTuneComparison.Read"),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
@@ -174,6 +179,16 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
         new("model-fits_fits", Csv(["Model", "ModelSize", "predictor", "intercept", "slope_per_log10", "r_squared", "slope_p_value", "n_datasets"],
             data.Fits.SelectMany(f => new[] { ("log10(dataset_size)", f.Size), ("log10(prot_length)", f.Length) }.Select(l => new object[]
                 { f.Model.Family, f.Model.Size, l.Item1, l.Item2.Intercept, l.Item2.Slope, l.Item2.RSquared, l.Item2.SlopePValue, l.Item2.N })))),
+    ]);
+
+    /// <summary>The dataset-size histogram and its numbers (one row per dataset with its bin).</summary>
+    /// <param name="data">The bins.</param>
+    /// <param name="title">Figure title.</param>
+    public static StudyFigure Of(DatasetSizeHistogram data, string title) => new(FigureKind.SizeHistogram, StudyFigures.SizeHistogram(data, title),
+    [
+        new("size-histogram_bins", Csv(["bin", "low", "high", "n_datasets"],
+            data.Bins.Select(b => new object[] { b.Label, b.Low, b.High == int.MaxValue ? "" : b.High, b.Datasets.Count }))),
+        new("size-histogram_datasets", Csv(["Dataset", "bin"], data.Bins.SelectMany(b => b.Datasets.Select(d => new object[] { d, b.Label })))),
     ]);
 
     private static FigureTable CurveTable(string name, LearningCurveData data) =>

@@ -184,6 +184,31 @@ public static partial class StudyFigures
     }
 
     /// <summary>
+    /// The histogram of DMS dataset sizes as SWAT bins them: number of datasets per size bin.
+    /// </summary>
+    /// <param name="data">The bins.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="id">HTML element id of the chart.</param>
+    public static PlotlyChart SizeHistogram(DatasetSizeHistogram data, string title, string id = "size-histogram")
+    {
+        const int width = 760, height = 480;
+        var layout = FigureStyle.Layout(title, width, height);
+        layout.showlegend = false;
+        var y = FigureStyle.YAxis("Number of datasets");
+        y.range = new[] { 0.0, data.Bins.Max(b => b.Datasets.Count) + 1.0 };
+        layout.SetAxes(0, FigureStyle.XAxis("Number of variants (samples) per dataset"), y);
+        var bars = new Bar
+        {
+            x = data.Bins.Select(b => b.Label).ToArray(),
+            y = data.Bins.Select(b => b.Datasets.Count).ToArray(),
+            text = data.Bins.Select(b => string.Join(", ", b.Datasets)).ToArray(),
+            hoverinfo = "x+y",
+            marker = new Marker { color = "#9a9a9a", line = new Line { color = "#555555", width = 1 } },
+        };
+        return Finish(Chart.Plot(bars, layout), id, width, height);
+    }
+
+    /// <summary>
     /// Square panels in a grid of fixed pixel sizes: the page grows with the panel count, so every
     /// panel keeps its size whatever the number of methods or models.
     /// </summary>

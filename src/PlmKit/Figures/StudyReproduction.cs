@@ -53,7 +53,7 @@ public static class StudyReproduction
     [
         "fig2a-dms-compression", "fig2b-pisces-compression", "fig3a-dms-model-size", "fig3b-pisces-model-size",
         "fig4a-learning-curves", "fig4b-features", "fig5-esmc-600m-size-length",
-        "supp1-dms-methods", "supp2-pisces-methods", "supp3-long-assays", "supp5-fine-tune",
+        "supp1-dms-methods", "supp2-pisces-methods", "supp3-long-assays", "supp-dms-dataset-sizes", "supp5-fine-tune",
         "supp6-9-esm1v-size-length", "supp6-9-esm2-size-length", "supp6-9-esmc-300m-size-length", "supp6-9-amplify-size-length",
         "plmkit-model-size-all-assays", "plmkit-models-vs-largest", "plmkit-dataset-size-pooled", "plmkit-learning-curves-all",
     ];
@@ -193,6 +193,7 @@ public static class StudyReproduction
             MethodScatter("supp1-dms-methods", "Supplementary Figure 1", "DMS", dmsCompression);
             MethodScatter("supp2-pisces-methods", "Supplementary Figure 2", "PISCES", piscesCompression);
             LongAssays(folds);
+            SizeHistogram(datasets);
             if (paths.TryGetValue("LitESM2ne_res_DMS_all", out var fineTunePath))
                 FineTune(TidyTable.Read(fineTunePath), multi);
             foreach (var (id, family, size) in new[] { ("supp6-9-esm1v-size-length", "esm1v", (string?)null), ("supp6-9-esm2-size-length", "esm2", null),
@@ -361,6 +362,18 @@ public static class StudyReproduction
                     StudyFigure.Of(data, "Supplementary Figure 3: the four long-protein assays, R² against model size")),
                 "Supplementary Figure 3: best " + string.Join("; ", best.Select(s => $"{s.Dataset} {s.Model.Label} {F(s.MeanR2)}")),
                 new { step = "supp3-long-assays", seconds = Lap() });
+        }
+
+        private void SizeHistogram(IReadOnlyList<DatasetInfo> datasets)
+        {
+            var data = DatasetSizeHistogram.Compute(datasets);
+            string counts = string.Join(", ", data.Bins.Select(b => $"{b.Label}: {b.Datasets.Count}"));
+            string caption = $"The {datasets.Count} DMS datasets by number of variants, binned as SWAT's stats_plots.Rmd bins them (its \"Supp 5\" chunk, " +
+                $"saved as sup5_DMS_sample_size_v02.png; the published paper's number for this histogram cannot be read off SWAT's code, which also " +
+                $"names the fine-tuning figure Supplementary 5). Datasets per bin: {counts}.";
+            Add(new GalleryFigure("supp-dms-dataset-sizes", "Supplementary (dataset sizes)", "DMS datasets by number of variants", caption, true,
+                    StudyFigure.Of(data, "DMS datasets by number of variants (SWAT's dataset-size histogram)")),
+                $"Dataset sizes: {counts}", new { step = "supp-dms-dataset-sizes", seconds = Lap() });
         }
 
         private void FineTune(TidyTable fineTune, TidyTable multi)

@@ -205,6 +205,21 @@ public class PaperFigureNumbersTests(ReproductionFixture run)
     }
 
     [Fact]
+    public void The_dataset_size_histogram_bins_each_datasets_median_size_as_r_cut_does()
+    {
+        // stats_plots.Rmd: median(dataset_size) per Dataset, cut(breaks = c(-Inf, 1000, 3200, 10000, 32000, Inf), right = FALSE).
+        double[] breaks = [1000, 3200, 10000, 32000];
+        var bins = Raw("DMS_all_multi_model_metadata").GroupBy(r => r["Dataset"])
+            .Select(g => Median([.. g.Select(r => D(r["dataset_size"]))]))
+            .GroupBy(size => breaks.Count(b => size >= b)).ToDictionary(g => g.Key, g => g.Count());
+        var drawn = Out("supp-dms-dataset-sizes_bins");
+        Assert.Equal(["<1000", "1000-3200", "3200-10000", "10000-32000", ">32000"], drawn.Select(b => b["bin"]));
+        for (int i = 0; i < drawn.Count; i++)
+            Assert.Equal(bins.GetValueOrDefault(i), I(drawn[i]["n_datasets"]));
+        Assert.Equal(40, drawn.Sum(b => I(b["n_datasets"])));
+    }
+
+    [Fact]
     public void Supplementary_5_pairs_fine_tuning_with_the_lasso_fold_mean_as_swat_does()
     {
         // plot_results_fineTune_lora.ipynb: esm2 Lasso rows, fold mean per (ModelSize, Dataset_Name), inner join with the fine-tuning table.
