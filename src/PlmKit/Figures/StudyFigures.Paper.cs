@@ -196,12 +196,15 @@ public static partial class StudyFigures
         layout.showlegend = false;
         var y = FigureStyle.YAxis("Number of datasets");
         y.range = new[] { 0.0, data.Bins.Max(b => b.Datasets.Count) + 1.0 };
-        layout.SetAxes(0, FigureStyle.XAxis("Number of variants (samples) per dataset"), y);
+        var x = FigureStyle.XAxis("Number of variants (samples) per dataset");
+        x.type = "category";   // the bins are labels, in the order given
+        layout.SetAxes(0, x, y);
         var bars = new Bar
         {
             x = data.Bins.Select(b => b.Label).ToArray(),
             y = data.Bins.Select(b => b.Datasets.Count).ToArray(),
-            text = data.Bins.Select(b => string.Join(", ", b.Datasets)).ToArray(),
+            // No per-bar text: XPlot's Bar cannot keep it out of the bars, where it is unreadable; the
+            // datasets of each bin are in the figure's _datasets table.
             hoverinfo = "x+y",
             marker = new Marker { color = "#9a9a9a", line = new Line { color = "#555555", width = 1 } },
         };

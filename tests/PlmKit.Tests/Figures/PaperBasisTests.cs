@@ -84,6 +84,7 @@ public class PaperBasisTests
     [InlineData(FigureKind.LongAssays, "DMS_all_multi_model_metadata", 4 * 3)]
     [InlineData(FigureKind.ModelFits, "DMS_all_multi_model_metadata", 2 * 12)]
     [InlineData(FigureKind.Features, "lassoCV_sampling_all_models_and_datasets", 3 * 11)]
+    [InlineData(FigureKind.SizeHistogram, "DMS_all_multi_model_metadata", 1)]
     public void Plmkit_figures_draws_the_new_kinds_from_one_study_table(FigureKind kind, string table, int panelsOrLines)
     {
         var figure = StudyFigure.FromTable(kind, TidyTable.Read(Path.Combine(SharedData.Swat, "results", table + ".csv")));
@@ -92,8 +93,13 @@ public class PaperBasisTests
         Assert.All(figure.Tables, t => Assert.StartsWith(figure.Name + "_", t.Name));
         string html = figure.Chart.GetInlineHtml();
         // One trace per panel (method scatter), per assay and family (long assays: 3 families without ESM-1v),
-        // per model and dataset (features), or the fit lines (model fits: one per panel).
-        int count = kind == FigureKind.ModelFits ? CountOf(html, "log-linear fit") : CountOf(html, "\"type\":\"scatter\"");
+        // per model and dataset (features), the fit lines (model fits: one per panel), or the one bar trace.
+        int count = kind switch
+        {
+            FigureKind.ModelFits => CountOf(html, "log-linear fit"),
+            FigureKind.SizeHistogram => CountOf(html, "\"type\":\"bar\""),
+            _ => CountOf(html, "\"type\":\"scatter\""),
+        };
         Assert.Equal(panelsOrLines, count);
     }
 
