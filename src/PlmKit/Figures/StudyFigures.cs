@@ -259,8 +259,10 @@ public static partial class StudyFigures
     {
         if (!data.HasFeatureCounts) throw new ArgumentException("the learning-curve table has no nun_zero_coefs column", nameof(data));
         double max = data.Points.Max(p => p.MeanNonZero + p.StdNonZero) * 1.05;
+        // Counts are never cut: the axis reaches below 0 when a bar of one SD does.
+        double min = Math.Min(0, data.Points.Min(p => p.MeanNonZero - p.StdNonZero) * 1.05);
         return Curves(data, title ?? "Features the Lasso keeps against subsample size", "Non-zero coefficients (mean ± SD over folds)", "features",
-            p => (p.MeanNonZero, p.StdNonZero), 0, max, id);
+            p => (p.MeanNonZero, p.StdNonZero), min, max, id);
     }
 
     private static PlotlyChart Curves(LearningCurveData data, string title, string yTitle, string unit,
