@@ -39,7 +39,10 @@ public static class Gallery
             .Append("nav a{margin-right:1em}\n</style>\n</head>\n<body>\n")
             .Append("<h1>Medium-sized protein language models perform well at transfer learning on realistic datasets</h1>\n")
             .Append("<p>Every figure of the paper that its public tables allow, redrawn by <code>plmkit reproduce</code> with the study's own ")
-            .Append("data selection and statistics, then PlmKit's additions, each labelled. Click a figure for its interactive version.</p>\n");
+            .Append("data selection and statistics, then PlmKit's additions, each labelled. ")
+            .Append(figures.Any(f => f.Files.Any(p => p.EndsWith(".png", StringComparison.Ordinal)))
+                ? "Click a figure for its interactive version.</p>\n"
+                : "Drawn without PNGs (<code>--no-png</code>): follow each figure's link for its interactive version.</p>\n");
         foreach (var note in notes) page.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
         page.Append("<nav>");
         // A number several figures share (Supplementary Figures 6–9, PlmKit) is told apart by the id.
