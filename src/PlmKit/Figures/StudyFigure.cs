@@ -94,7 +94,7 @@ public sealed record StudyFigure(FigureKind Kind, PlotlyChart Chart, IReadOnlyLi
                 FigureKind.LearningCurve => Of(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
                 FigureKind.MethodScatter => Of(MethodScatterData.Compute(table), "Every compression method against mean pooling, per dataset"),
                 FigureKind.LongAssays => Of(LongAssayData.Compute(StudyTables.FoldScores(PaperBasis.MeanPooled(table)))),
-                FigureKind.ModelFits => Of(ModelFitData.Compute(StudyTables.FoldScores(table), StudyTables.Datasets(table)),
+                FigureKind.ModelFits => Of(ModelFitData.Compute(StudyTables.FoldScores(PaperBasis.MeanPooled(table)), StudyTables.Datasets(table)),
                     "R² against dataset size and protein length, per model"),
                 FigureKind.Features => OfFeatures(LearningCurveData.Compute(StudyTables.SamplingScores(table))),
                 FigureKind.SizeHistogram => Of(DatasetSizeHistogram.Compute(StudyTables.Datasets(table)), "DMS datasets by number of variants"),
