@@ -13,7 +13,7 @@ internal static class FiguresCommand
     public static Command Create()
     {
         var input = new Option<string>("--input") { Description = "Tidy CSV: a contrasts table (compression), a results table (model-size, dataset-size) or a sampling table (learning-curve).", Required = true };
-        var kind = new Option<string>("--kind") { Description = "compression | model-size | dataset-size | learning-curve", Required = true };
+        var kind = new Option<string>("--kind") { Description = "compression | model-size | dataset-size | learning-curve | method-scatter | long-assays | model-fits | features | size-histogram", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for KIND.html, KIND.png and the CSVs of the numbers drawn.", Required = true };
         var noPng = new Option<bool>("--no-png") { Description = "Write the HTML and CSVs only (no Chromium needed)." };
         var command = new Command("figures", "Draw one of the study's figures (HTML that opens offline, PNG, and its numbers as CSV).")

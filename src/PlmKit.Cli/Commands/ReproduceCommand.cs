@@ -6,7 +6,7 @@ namespace PlmKit.Cli.Commands;
 
 /// <summary>
 /// <c>plmkit reproduce --out DIR</c>: the study's statistics and figures from its published
-/// tables into one folder (tables/, figures/, manifest.json).
+/// tables into one folder (index.html, tables/, figures/, headline-numbers.csv, manifest.json).
 /// </summary>
 internal static class ReproduceCommand
 {
@@ -17,9 +17,11 @@ internal static class ReproduceCommand
         var offline = new Option<bool>("--offline") { Description = "Never download: use --data-dir, $" + DataCatalog.DataDirVariable + " or the cache." };
         var noPng = new Option<bool>("--no-png") { Description = "HTML figures only (no Chromium needed)." };
         var margin = new Option<double>("--margin") { Description = "Equivalence margin in R² for the smallest model within it of the best.", DefaultValueFactory = _ => 0.02 };
-        var command = new Command("reproduce", "Reproduce the study's statistics and figures (Figures 2 and 3, size effects, learning curves, Supplementary Figure 5 on fine-tuning) into one folder.")
+        var notebooks = new Option<string?>("--notebooks") { Description = "Folder of notebooks rendered to HTML: copied into notebooks/ and linked from index.html." };
+        var only = new Option<string[]>("--figure") { Description = "Write only this figure (repeatable; ids as in docs/figures-and-notebooks.md); tables are always written.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("reproduce", "Reproduce the paper's figures (2–5, Supplementary 1–3, 5–9) and statistics from the study's tables, plus PlmKit's labelled additions, into one folder with an index.html gallery.")
         {
-            output, dataDir, offline, noPng, margin,
+            output, dataDir, offline, noPng, margin, notebooks, only,
         };
         command.SetAction(parse =>
         {
@@ -31,8 +33,9 @@ internal static class ReproduceCommand
             }
             var stdout = parse.InvocationConfiguration.Output;
             var result = StudyReproduction.Run(
-                new ReproductionOptions(parse.GetValue(output)!, DataCatalog.Load(catalogOptions), !parse.GetValue(noPng), parse.GetValue(margin)), stdout);
-            stdout.WriteLine($"wrote {result.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)} (see manifest.json)");
+                new ReproductionOptions(parse.GetValue(output)!, DataCatalog.Load(catalogOptions), !parse.GetValue(noPng), parse.GetValue(margin),
+                    parse.GetValue(notebooks), parse.GetValue(only) is { Length: > 0 } ids ? ids : null), stdout);
+            stdout.WriteLine($"wrote {result.Figures.Count} figures, {result.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)} (open index.html; see manifest.json)");
             return 0;
         });
         return command;

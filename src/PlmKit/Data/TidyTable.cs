@@ -165,10 +165,14 @@ public sealed class TidyTable
 
     /// <summary>The rows whose <paramref name="column"/> equals <paramref name="value"/> (ordinal), lines kept.</summary>
     /// <exception cref="InputException">The column does not exist.</exception>
-    public TidyTable WhereEquals(string column, string value)
+    public TidyTable WhereEquals(string column, string value) => Where(column, cell => cell == value);
+
+    /// <summary>The rows whose <paramref name="column"/> cell satisfies <paramref name="keepCell"/>, lines kept.</summary>
+    /// <exception cref="InputException">The column does not exist.</exception>
+    public TidyTable Where(string column, Func<string, bool> keepCell)
     {
         var cells = Strings(column);
-        var keep = Enumerable.Range(0, RowCount).Where(r => cells[r] == value).ToArray();
+        var keep = Enumerable.Range(0, RowCount).Where(r => keepCell(cells[r])).ToArray();
         return new TidyTable(Source, _names, [.. _columns.Select(c => keep.Select(r => c[r]).ToArray())], [.. keep.Select(r => _lines[r])],
             _rowSources is null ? null : [.. keep.Select(r => _rowSources[r])]);
     }

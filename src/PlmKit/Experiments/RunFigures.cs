@@ -58,6 +58,11 @@ public static class RunFigures
                 : SizedModels(config) == config.Models.Count ? null : "every model's name must give its size (e.g. esm2_t6_8M_UR50D)",
             [FigureKind.DatasetSize] = "results.csv has no dataset_size/prot_length columns; draw it with plmkit figures from a table that has them",
             [FigureKind.FineTune] = "it compares a fine-tuning table with a Lasso table; plmkit reproduce draws it from the study's",
+            [FigureKind.MethodScatter] = "it is a supplementary figure of the study's compression table; draw it with plmkit figures from a table with Compression_method",
+            [FigureKind.LongAssays] = "it shows the study's four long-protein assays; plmkit reproduce draws it from the study's table",
+            [FigureKind.ModelFits] = "results.csv has no dataset_size/prot_length columns; draw it with plmkit figures from a table that has them",
+            [FigureKind.SizeHistogram] = "results.csv has no dataset_size column; draw it with plmkit figures from a table that has it",
+            [FigureKind.Features] = "results.csv has no nun_zero_coefs column; draw it with plmkit figures from the study's sampling table",
         };
         if (config.Figures?.Kinds is not { } kinds)
             return [.. supported.Where(kv => kv.Value is null).Select(kv => kv.Key).Order()];

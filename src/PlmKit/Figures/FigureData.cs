@@ -145,21 +145,27 @@ public sealed record DatasetSizeData(IReadOnlyList<DatasetPoint> Points, LogLine
     }
 }
 
-/// <summary>One point of a learning curve: a model's test R² at one training-set size.</summary>
+/// <summary>One point of a learning curve: a model's test R² (and Lasso feature count) at one subsample size.</summary>
 /// <param name="Dataset">Dataset name.</param>
 /// <param name="Model">The model.</param>
-/// <param name="SampleSize">Training-set size.</param>
+/// <param name="SampleSize">Subsample size (<c>Sample_size</c>), test fold included: about four fifths of it trained each fold.</param>
 /// <param name="MeanR2">Mean test R² over folds.</param>
 /// <param name="StdR2">Sample standard deviation over folds (0 with one fold).</param>
 /// <param name="Folds">Number of folds.</param>
-public sealed record CurvePoint(string Dataset, ModelId Model, int SampleSize, double MeanR2, double StdR2, int Folds);
+/// <param name="MeanNonZero">Mean number of non-zero Lasso coefficients over folds; NaN when the table has no <c>nun_zero_coefs</c>.</param>
+/// <param name="StdNonZero">Their sample standard deviation (0 with one fold; NaN without the column).</param>
+public sealed record CurvePoint(string Dataset, ModelId Model, int SampleSize, double MeanR2, double StdR2, int Folds,
+    double MeanNonZero = double.NaN, double StdNonZero = double.NaN);
 
-/// <summary>The numbers behind the learning-curve figure.</summary>
+/// <summary>The numbers behind the learning-curve figures (Figure 4A: R², 4B: non-zero coefficients).</summary>
 /// <param name="Points">Ordered by dataset, model, then sample size.</param>
 public sealed record LearningCurveData(IReadOnlyList<CurvePoint> Points)
 {
     /// <summary>Datasets in the order they are drawn.</summary>
     public IReadOnlyList<string> Datasets => [.. Points.Select(p => p.Dataset).Distinct()];
+
+    /// <summary>Whether every point has a feature count (the table had <c>nun_zero_coefs</c>).</summary>
+    public bool HasFeatureCounts => Points.All(p => !double.IsNaN(p.MeanNonZero));
 
     /// <summary>Mean and standard deviation over folds at every (dataset, model, sample size).</summary>
     /// <exception cref="ArgumentException">No rows.</exception>
@@ -169,8 +175,11 @@ public sealed record LearningCurveData(IReadOnlyList<CurvePoint> Points)
             .Select(g =>
             {
                 var r2 = g.Select(r => r.R2Test).ToArray();
-                double sd = r2.Length > 1 ? r2.StandardDeviation() : 0;
-                return new CurvePoint(g.Key.Dataset, g.Key.Model, g.Key.SampleSize, r2.Average(), sd, r2.Length);
+                var (meanF, sdF) = g.All(r => r.NonZeroCoefficients is not null)
+                    ? MeanSd([.. g.Select(r => (double)r.NonZeroCoefficients!.Value)])
+                    : (double.NaN, double.NaN);
+                var (mean, sd) = MeanSd(r2);
+                return new CurvePoint(g.Key.Dataset, g.Key.Model, g.Key.SampleSize, mean, sd, r2.Length, meanF, sdF);
             })
             .OrderBy(p => p.Dataset, StringComparer.Ordinal).ThenBy(p => p.Model).ThenBy(p => p.SampleSize)
             .ToList();
@@ -178,9 +187,11 @@ public sealed record LearningCurveData(IReadOnlyList<CurvePoint> Points)
         return new LearningCurveData(points);
     }
 
+    private static (double Mean, double Sd) MeanSd(double[] v) => (v.Average(), v.Length > 1 ? v.StandardDeviation() : 0);
+
     /// <summary>
     /// Where the curves of <paramref name="challenger"/> and <paramref name="baseline"/> cross on
-    /// <paramref name="dataset"/>: the smallest training-set size from which the challenger's mean
+    /// <paramref name="dataset"/>: the smallest subsample size from which the challenger's mean
     /// R² is above the baseline's at that size and every larger size both were run at.
     /// </summary>
     /// <returns>That size, or null when the challenger is not ahead at the largest common size.</returns>
@@ -191,7 +202,7 @@ public sealed record LearningCurveData(IReadOnlyList<CurvePoint> Points)
         var b = Points.Where(p => p.Dataset == dataset && p.Model == baseline).ToDictionary(p => p.SampleSize, p => p.MeanR2);
         var common = a.Keys.Intersect(b.Keys).OrderDescending().ToList();
         if (common.Count == 0)
-            throw new ArgumentException($"{challenger.Label} and {baseline.Label} share no training-set size on '{dataset}'");
+            throw new ArgumentException($"{challenger.Label} and {baseline.Label} share no subsample size on '{dataset}'");
         int? first = null;
         foreach (int size in common)
         {

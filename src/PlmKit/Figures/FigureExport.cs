@@ -24,8 +24,10 @@ public static class FigureExport
     /// <param name="png">Also render the PNG.</param>
     /// <param name="plotlyJs">Text of plotly.min.js, or null to read the local copy.</param>
     /// <param name="prefix">Prepended to every file name (e.g. <c>pisces_</c>), so several figures of one kind can share a folder.</param>
-    public static IReadOnlyList<string> WriteAll(StudyFigure figure, string directory, bool png = true, string? plotlyJs = null, string prefix = "")
+    /// <param name="stem">File stem replacing the kind's name (<c>STEM.html</c>, <c>STEM.png</c>, <c>STEM_medians.csv</c>), or null for the kind's name.</param>
+    public static IReadOnlyList<string> WriteAll(StudyFigure figure, string directory, bool png = true, string? plotlyJs = null, string prefix = "", string? stem = null)
     {
+        string name = stem ?? figure.Name;
         // Find the tools before writing anything, so a missing one leaves no half-written folder.
         plotlyJs ??= PlotlyJs.Read();
         if (png) LocateChromium();
@@ -33,16 +35,20 @@ public static class FigureExport
         Directory.CreateDirectory(directory);
         foreach (var table in figure.Tables)
         {
-            string path = Path.Combine(directory, prefix + table.Name + ".csv");
+            // Tables are named after the kind (model-size_medians); a stem takes the kind's place.
+            string tableName = table.Name.StartsWith(figure.Name + "_", StringComparison.Ordinal)
+                ? name + table.Name[figure.Name.Length..]
+                : stem is null ? table.Name : name + "_" + table.Name;
+            string path = Path.Combine(directory, prefix + tableName + ".csv");
             AtomicFile.WriteAllText(path, table.Csv);
             written.Add(path);
         }
-        string html = Path.Combine(directory, prefix + figure.Name + ".html");
+        string html = Path.Combine(directory, prefix + name + ".html");
         WriteHtml(figure.Chart, html, plotlyJs);
         written.Add(html);
         if (png)
         {
-            string image = Path.Combine(directory, prefix + figure.Name + ".png");
+            string image = Path.Combine(directory, prefix + name + ".png");
             WritePng(html, image, figure.Chart.Width, figure.Chart.Height);
             written.Add(image);
         }

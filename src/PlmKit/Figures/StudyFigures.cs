@@ -9,7 +9,7 @@ namespace PlmKit.Figures;
 /// as XPlot.Plotly charts. The same charts appear in notebooks and in <c>plmkit figures</c>.
 /// Charts get a fixed element id (the figure's kind) so their HTML is reproducible.
 /// </summary>
-public static class StudyFigures
+public static partial class StudyFigures
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -232,38 +232,65 @@ public static class StudyFigures
     }
 
     /// <summary>
-    /// Learning curves: mean test R² (± one standard deviation over folds) against training-set
-    /// size on a log axis, one panel per dataset, one line per model in its family's shade.
+    /// Learning curves (Figure 4A): mean test R² (± one standard deviation over folds) against the
+    /// subsample size on a log axis (the size includes the test fold: each fold trained on about
+    /// four fifths of it), one panel per dataset, one line per model in its family's shade.
     /// </summary>
     /// <param name="data">Curve points.</param>
     /// <param name="title">Figure title; null for the default.</param>
-    /// <param name="minR2">Lower end of the R² axis: tiny training sets give very negative R², which would squash the rest.</param>
-    public static PlotlyChart LearningCurve(LearningCurveData data, string? title = null, double minR2 = -0.5)
+    /// <param name="minR2">Lower end of the R² axis: tiny subsamples give very negative R², which would squash the rest.</param>
+    /// <param name="id">HTML element id of the chart.</param>
+    public static PlotlyChart LearningCurve(LearningCurveData data, string? title = null, double minR2 = -0.5, string id = "learning-curve")
+    {
+        double maxR2 = Math.Min(1.0, data.Points.Max(p => p.MeanR2 + p.StdR2) + 0.05);
+        return Curves(data, title ?? "Learning curves: test R² against subsample size", "Test R² (mean ± SD over folds)", "R²",
+            p => (p.MeanR2, p.StdR2), minR2, maxR2, id);
+    }
+
+    /// <summary>
+    /// Figure 4B: the mean number of non-zero Lasso coefficients (± one SD over folds) against the
+    /// subsample size, drawn as <see cref="LearningCurve"/>.
+    /// </summary>
+    /// <param name="data">Curve points with feature counts (<see cref="LearningCurveData.HasFeatureCounts"/>).</param>
+    /// <param name="title">Figure title; null for the default.</param>
+    /// <param name="id">HTML element id of the chart.</param>
+    /// <exception cref="ArgumentException">The points have no feature counts.</exception>
+    public static PlotlyChart Features(LearningCurveData data, string? title = null, string id = "features")
+    {
+        if (!data.HasFeatureCounts) throw new ArgumentException("the learning-curve table has no nun_zero_coefs column", nameof(data));
+        double max = data.Points.Max(p => p.MeanNonZero + p.StdNonZero) * 1.05;
+        // Counts are never cut: the axis reaches below 0 when a bar of one SD does.
+        double min = Math.Min(0, data.Points.Min(p => p.MeanNonZero - p.StdNonZero) * 1.05);
+        return Curves(data, title ?? "Features the Lasso keeps against subsample size", "Non-zero coefficients (mean ± SD over folds)", "features",
+            p => (p.MeanNonZero, p.StdNonZero), min, max, id);
+    }
+
+    private static PlotlyChart Curves(LearningCurveData data, string title, string yTitle, string unit,
+        Func<CurvePoint, (double Mean, double Sd)> measure, double minY, double maxY, string id)
     {
         var datasets = data.Datasets;
         int panelWidth = 420, width = 130 + 200 + panelWidth * datasets.Count, height = 600;
-        var layout = FigureStyle.Layout(title ?? "Learning curves: test R² against training-set size", width, height);
+        var layout = FigureStyle.Layout(title, width, height);
         layout.margin = new Margin { l = 80, r = 200, t = 90, b = 100 };
         layout.legend = new Legend { x = 1.02, xanchor = "left", y = 1, yanchor = "top" };
         var models = data.Points.Select(p => p.Model).Distinct().Order().ToList();
         var traces = new List<Scatter>();
         var annotations = new List<Annotation>();
         double gap = datasets.Count > 1 ? 0.06 : 0, span = (1 - gap * (datasets.Count - 1)) / datasets.Count;
-        double maxR2 = Math.Min(1.0, data.Points.Max(p => p.MeanR2 + p.StdR2) + 0.05);
-        bool clipped = data.Points.Any(p => p.MeanR2 - p.StdR2 < minR2);
+        bool clipped = data.Points.Any(p => measure(p).Mean - measure(p).Sd < minY);
         for (int k = 0; k < datasets.Count; k++)
         {
             double x0 = k * (span + gap), x1 = x0 + span;
             var (xName, yName) = PanelLayout.AxisNames(k);
             var points = data.Points.Where(p => p.Dataset == datasets[k]).ToList();
-            var xa = FigureStyle.XAxis("Training-set size (variants, log scale)", log: true);
+            var xa = FigureStyle.XAxis("Subsample size, test fold included (variants, log scale)", log: true);
             FigureStyle.CountTicks(xa, points.Min(p => p.SampleSize) / 1.4, points.Max(p => p.SampleSize) * 1.4);
             xa.ticktext = ((double[])xa.tickvals).Select(FigureStyle.ParameterLabel).ToArray();
             xa.domain = new[] { x0, x1 };
             xa.anchor = yName;
-            var ya = FigureStyle.YAxis(k == 0 ? "Test R² (mean ± SD over folds)" : "");
+            var ya = FigureStyle.YAxis(k == 0 ? yTitle : "");
             ya.anchor = xName;
-            ya.range = new[] { minR2, maxR2 };
+            ya.range = new[] { minY, maxY };
             layout.SetAxes(k, xa, ya);
             annotations.Add(FigureStyle.PanelTitle(datasets[k], x0, x1));
             foreach (var model in models)
@@ -280,25 +307,25 @@ public static class StudyFigures
                     yaxis = yName,
                     mode = "lines+markers",
                     x = curve.Select(p => (double)p.SampleSize).ToArray(),
-                    y = curve.Select(p => p.MeanR2).ToArray(),
-                    text = curve.Select(p => $"{model.Label}, n = {p.SampleSize}: R² {p.MeanR2:0.000} ± {p.StdR2:0.000}").ToArray(),
+                    y = curve.Select(p => measure(p).Mean).ToArray(),
+                    text = curve.Select(p => string.Create(Inv, $"{model.Label}, subsample {p.SampleSize}: {unit} {measure(p).Mean:0.000} ± {measure(p).Sd:0.000}")).ToArray(),
                     hoverinfo = "text",
                     line = new Line { color = colour, width = 2 },
                     marker = new Marker { color = colour, size = 6 },
                     error_y = new Error_y { type = "data", visible = true, color = colour, thickness = 1, width = 3,
-                        array = curve.Select(p => p.StdR2).ToArray() },
+                        array = curve.Select(p => measure(p).Sd).ToArray() },
                 });
             }
         }
         if (clipped)
             annotations.Add(new Annotation
             {
-                text = string.Create(Inv, $"R² axis cut at {minR2}: the smallest training sets score lower"),
+                text = string.Create(Inv, $"{unit} axis cut at {minY}: the smallest subsamples score lower"),
                 xref = "paper", yref = "paper", x = 0, y = -0.2, xanchor = "left", yanchor = "top", showarrow = false,
                 font = new Font { size = 12, color = "#555555" },
             });
         layout.annotations = annotations;
-        return Finish(Chart.Plot(traces, layout), "learning-curve", width, height);
+        return Finish(Chart.Plot(traces, layout), id, width, height);
     }
 
     /// <summary>

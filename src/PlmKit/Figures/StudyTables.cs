@@ -9,13 +9,16 @@ namespace PlmKit.Figures;
 /// <param name="R2Test">Test R² of that fold (<c>R2_score_test</c>).</param>
 public sealed record FoldScore(string Dataset, ModelId Model, int Fold, double R2Test);
 
-/// <summary>One fold of one training-set size in a learning-curve (sampling) table.</summary>
+/// <summary>One fold of one subsample size in a learning-curve (sampling) table.</summary>
 /// <param name="Dataset">Dataset name.</param>
 /// <param name="Model">The model.</param>
-/// <param name="SampleSize">Number of variants the regression saw (<c>Sample_size</c>).</param>
+/// <param name="SampleSize">Size of the random subsample the run drew (<c>Sample_size</c>): its 5-fold
+/// cross-validation trained on about four fifths of it and tested on the rest, so the number
+/// includes the test fold.</param>
 /// <param name="Fold">Outer fold.</param>
 /// <param name="R2Test">Test R² of that fold.</param>
-public sealed record SamplingScore(string Dataset, ModelId Model, int SampleSize, int Fold, double R2Test);
+/// <param name="NonZeroCoefficients">Features the Lasso kept (<c>nun_zero_coefs</c>, the study's spelling), or null when the table has no such column.</param>
+public sealed record SamplingScore(string Dataset, ModelId Model, int SampleSize, int Fold, double R2Test, int? NonZeroCoefficients = null);
 
 /// <summary>Size, protein length and measurement group of one dataset, with its fold scores.</summary>
 /// <param name="Dataset">Dataset name.</param>
@@ -44,8 +47,11 @@ public static class StudyTables
         return [.. Enumerable.Range(0, table.RowCount).Select(i => new FoldScore(datasets[i], models[i], folds[i], r2[i]))];
     }
 
-    /// <summary>Learning-curve rows: the columns of <see cref="FoldScores"/> plus <c>Sample_size</c>.</summary>
-    /// <exception cref="InputException">A missing column or a bad value.</exception>
+    /// <summary>
+    /// Learning-curve rows: the columns of <see cref="FoldScores"/> plus <c>Sample_size</c>, and
+    /// <c>nun_zero_coefs</c> when the table has it.
+    /// </summary>
+    /// <exception cref="InputException">A missing column or a bad value (a negative feature count included).</exception>
     public static IReadOnlyList<SamplingScore> SamplingScores(TidyTable table)
     {
         var datasets = table.Strings("Dataset");
@@ -53,11 +59,19 @@ public static class StudyTables
         var sizes = Integers(table, "Sample_size");
         var folds = Integers(table, "Fold");
         var r2 = Finite(table, "R2_score_test");
+        var features = table.HasColumn(NonZeroColumn) ? Integers(table, NonZeroColumn) : null;
         for (int i = 0; i < sizes.Length; i++)
+        {
             if (sizes[i] <= 0)
                 throw new InputException(table.SourceOf(i), table.LineOf(i), $"column 'Sample_size' has {sizes[i]}; a positive count is expected");
-        return [.. Enumerable.Range(0, table.RowCount).Select(i => new SamplingScore(datasets[i], models[i], sizes[i], folds[i], r2[i]))];
+            if (features is not null && features[i] < 0)
+                throw new InputException(table.SourceOf(i), table.LineOf(i), $"column '{NonZeroColumn}' has {features[i]}; a count of features (0 or more) is expected");
+        }
+        return [.. Enumerable.Range(0, table.RowCount).Select(i => new SamplingScore(datasets[i], models[i], sizes[i], folds[i], r2[i], features?[i]))];
     }
+
+    /// <summary>The study's column of the number of non-zero Lasso coefficients (spelled as the study spells it).</summary>
+    public const string NonZeroColumn = "nun_zero_coefs";
 
     /// <summary>
     /// Size and protein length of each dataset from the columns <c>Dataset</c>, <c>dataset_size</c>,

@@ -16,7 +16,7 @@ public class FigureNumbersTests
     /// Rows of a simple CSV as dictionaries by column name: split at every comma, then surrounding
     /// quotes (R quotes every string) removed; checked to hold no quoted commas.
     /// </summary>
-    private static List<Dictionary<string, string>> NaiveCsv(string path)
+    internal static List<Dictionary<string, string>> NaiveCsv(string path)
     {
         var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
         string[] Cells(string line)
@@ -29,9 +29,9 @@ public class FigureNumbersTests
         return [.. lines.Skip(1).Select(Cells).Select(f => header.Zip(f).ToDictionary(p => p.First, p => p.Second))];
     }
 
-    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+    internal static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
-    private static double Median(List<double> v)
+    internal static double Median(List<double> v)
     {
         v.Sort();
         int n = v.Count;

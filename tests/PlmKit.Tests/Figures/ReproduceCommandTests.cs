@@ -7,16 +7,17 @@ using PlmKit.Statistics;
 namespace PlmKit.Tests.Figures;
 
 /// <summary><c>plmkit reproduce</c>: the study's statistics and figures from the shared tables.</summary>
-public class ReproduceCommandTests
+[Collection(ReproductionCollection.Name)]
+public class ReproduceCommandTests(ReproductionFixture run)
 {
     [Fact]
     public void Reproduces_the_lme4_tables_and_writes_figures_and_a_manifest()
     {
-        using var tmp = new TempDir();
-        string dir = tmp.Path;
-        var (code, stdout, stderr) = CliRunner.Run("reproduce", "--out", dir, "--data-dir", SharedData.Swat, "--offline", "--no-png");
+        string dir = run.Dir;
+        var (code, stdout, stderr) = (run.Code, run.Out, run.Err);
         Assert.True(code == 0, stderr);
         Assert.Contains("best compression mean", stdout);
+        Assert.Contains($"wrote {StudyReproduction.FigureIds.Count} figures", stdout);
 
         // The compression fit and contrasts match R's lme4 + multcomp (issue 4's tolerances).
         // Our tables are named as plmkit stats names them (_contrasts); the lme4 reference files say _glht.
@@ -42,11 +43,17 @@ public class ReproduceCommandTests
         // The one manifest schema: outputs are paths relative to the folder with their SHA-256.
         Assert.Equal(Manifest.Schema, manifest.RootElement.GetProperty("schema").GetString());
         var outputs = manifest.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("path").GetString()!).ToList();
-        foreach (var f in new[] { "figures/compression.html", "figures/model-size.html", "figures/dataset-size.html", "figures/learning-curve.html",
-                     "tables/dms_models_contrasts.csv", "tables/dms_models_equivalence.csv", "figures/model-size_medians.csv",
-                     "tables/pisces_compression_contrasts.csv", "figures/pisces_compression.html", "figures/pisces_model-size.html",
-                     "figures/fine-tune.html", "figures/fine-tune_pairs.csv", "figures/fine-tune_summary.csv" })
+        // Every figure of the docs' list, as HTML with its numbers beside it, and the gallery.
+        foreach (var id in StudyReproduction.FigureIds)
+        {
+            Assert.Contains($"figures/{id}.html", outputs);
+            Assert.Contains(outputs, o => o.StartsWith($"figures/{id}_", StringComparison.Ordinal) && o.EndsWith(".csv", StringComparison.Ordinal));
+        }
+        foreach (var f in new[] { "index.html", StudyReproduction.NumbersFile, "notebooks/03-which-compression.html",
+                     "tables/dms_models_contrasts.csv", "tables/dms_models_equivalence.csv", "tables/pisces_compression_contrasts.csv",
+                     "figures/supp5-fine-tune_pairs.csv", "figures/supp5-fine-tune_summary.csv", "figures/fig3a-dms-model-size_medians.csv" })
             Assert.Contains(f, outputs);
+        Assert.DoesNotContain(outputs, o => o.EndsWith(".png", StringComparison.Ordinal) || o.EndsWith(".txt", StringComparison.Ordinal));
         Assert.All(outputs, f => Assert.True(File.Exists(Path.Combine(dir, f)), f));
         Assert.All(manifest.RootElement.GetProperty("outputs").EnumerateArray(),
             o => Assert.Equal(FileHash.Sha256(Path.Combine(dir, o.GetProperty("path").GetString()!)), o.GetProperty("sha256").GetString()));
@@ -61,7 +68,7 @@ public class ReproduceCommandTests
         Assert.Contains("Supplementary Figure 5: fine-tuning minus Lasso", stdout);
         Assert.All(inputs, i => Assert.Equal(FileHash.Sha256(i.GetProperty("path").GetString()!), i.GetProperty("sha256").GetString()));
 
-        // Equivalence rows: every model against the best, smallest first, the best's own row equivalent.
+        // Equivalence rows (PlmKit's addition, on Figure 3A's assays): every model against the best, smallest first.
         var equivalence = TidyTable.Read(Path.Combine(dir, "tables", "dms_models_equivalence.csv"));
         Assert.Equal(12, equivalence.RowCount);
         Assert.StartsWith("esm2:8M - ", equivalence.Strings("contrast")[0]);
@@ -103,7 +110,7 @@ public class ReproduceCommandTests
         Assert.DoesNotContain(result.Files, f => f.Contains("fine-tune", StringComparison.Ordinal));
         Assert.Contains(result.Findings, f => f.StartsWith("Supplementary Figure 5 skipped: dataset 'LitESM2ne_res_DMS_all' is not available offline", StringComparison.Ordinal));
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "manifest.json")));
-        var step = manifest.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("step").GetString() == "fine-tune");
+        var step = manifest.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("step").GetString() == "supp5-fine-tune");
         Assert.Contains("not available offline", step.GetProperty("skipped").GetString());
         Assert.Equal(5, manifest.RootElement.GetProperty("inputs").GetArrayLength());
     }
