@@ -16,7 +16,7 @@ public sealed class OutputFolderTests : IDisposable
     private const string Assay =
         ",ID,mutant,target,sequence\n0,v1,M1A,0.1,AKTAYIAK\n1,v2,K2A,0.5,MATAYIAK\n2,v3,T3G,0.9,MKGAYIAK\n3,v4,A4G,0.2,MKTGYIAK\n";
 
-    public static TheoryData<string> Commands => new("embed", "evaluate", "stats", "score", "finetune", "predict", "properties", "run");
+    public static TheoryData<string> Commands => new("embed", "evaluate", "stats", "score", "finetune", "predict", "properties", "run", "reproduce");
 
     private string[] CommandLine(string command, string taken)
     {
@@ -33,6 +33,7 @@ public sealed class OutputFolderTests : IDisposable
             "properties" => ["properties", "--input", _tmp.Write("p.fasta", ">p1\nMKTAY\n"), "--out", taken],
             "run" => ["run", _tmp.Write("exp.json", $"{{ \"datasets\": [{{ \"path\": \"assay.csv\" }}], \"models\": [\"{Golden.TinyFolder}\"], \"pools\": [\"mean\"], \"folds\": 2, \"out\": \"taken.txt\" }}"),
                       "--store", _tmp.Sub("store")],
+            "reproduce" => ["reproduce", "--data-dir", SharedData.Swat, "--no-png", "--out", taken],
             _ => throw new ArgumentOutOfRangeException(nameof(command)),
         };
     }

@@ -68,6 +68,7 @@ public static class StudyReproduction
     public static ReproductionResult Run(ReproductionOptions options, TextWriter? log = null)
     {
         if (!(options.Margin > 0)) throw new ConfigurationException("the equivalence margin must be a positive number");
+        OutputFolder.Check(options.OutputDirectory, "--out", ".html", ".csv");
         if (options.Only?.FirstOrDefault(id => !FigureIds.Contains(id, StringComparer.Ordinal)) is { } unknown)
             throw new ConfigurationException($"unknown figure '{unknown}': use one of {string.Join(", ", FigureIds)}");
         if (options.NotebookPages is { } pagesDir && !Directory.Exists(pagesDir))
