@@ -37,8 +37,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 KERNEL = ".net-csharp"
 PLOTLY = os.path.join(ROOT, "tools", "plotly", "node_modules", "plotly.js-dist-min", "plotly.min.js")
-# The kernel's own first output probes its HTTP port from the page: useless, and noisy, in a static page.
+# The kernel's own outputs of the first cell: a script probing its HTTP port from the page, and
+# "Loading extensions from `<NuGet cache path>`" lines: useless, and noisy, in a static page.
 KERNEL_PROBE = "dotnet-interactive-this-cell"
+KERNEL_LOADING = "Loading extensions from `"
 JUPYTER_PATH = os.environ.get("JUPYTER_PATH", "")
 
 
@@ -112,12 +114,17 @@ def execute(path, out_dir, timeout):
 
 
 def render_html(name, out_dir):
-    """Renders the executed OUT/NAME to OUT/NAME.html (without the kernel's port probe) loading ./plotly.min.js first."""
+    """Renders the executed OUT/NAME to OUT/NAME.html (without the kernel's own messages) loading ./plotly.min.js first."""
     from nbconvert import HTMLExporter
     nb = nbformat.read(os.path.join(out_dir, name), as_version=4)
+
+    def kernel_message(output):
+        data = output.get("data", {})
+        return KERNEL_PROBE in str(data.get("text/html", "")) or str(data.get("text/plain", "")).startswith(KERNEL_LOADING)
+
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if KERNEL_PROBE not in str(o.get("data", {}).get("text/html", ""))]
+            cell.outputs = [o for o in cell.outputs if not kernel_message(o)]
     exporter = HTMLExporter(template_name="lab")
     html, _ = exporter.from_notebook_node(nb)
     # require.js (a CDN link in the template) would make plotly a module instead of window.Plotly.
