@@ -17,7 +17,7 @@ if ! /usr/bin/python3 -c 'import nbconvert, jupyter_client' 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing nbconvert and jupyter-client (Debian packages) for the notebooks..."
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-nbconvert python3-jupyter-client jupyter-nbconvert >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-nbconvert python3-jupyter-client >/dev/null
   else
     echo "note: nbconvert not found (sudo apt-get install python3-nbconvert python3-jupyter-client): notebooks run only through dotnet repl" >&2
   fi
