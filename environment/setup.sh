@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One-time (idempotent) setup of a fresh Debian 12 / Ubuntu 22.04+ machine for PlmKit:
-# NuGet restore, local dotnet tools (notebook runner), the TorchSharp native-library fix
-# where the system libstdc++ is too old, and a Release build.
+# NuGet restore, local dotnet tools (notebook runners: dotnet-repl and the Jupyter kernel
+# dotnet-interactive), the TorchSharp native-library fix where the system libstdc++ is too old, a
+# Release build (which packs PlmKit.Interactive, the package notebooks load, into artifacts/feed),
+# and the Jupyter kernel registration.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,4 +19,7 @@ bash environment/fix-torchsharp-natives.sh
 dotnet build PlmKit.slnx -c Release --no-restore
 # Outputs built before the fix (an older checkout) are patched in place too.
 bash environment/fix-torchsharp-natives.sh src tests
+# Notebooks: the Release build packed PlmKit.Interactive into artifacts/feed; register the .NET
+# kernel with Jupyter and prepare TorchSharp's libraries for it.
+bash environment/notebook-kernel.sh
 echo "PlmKit is set up."

@@ -83,6 +83,25 @@ public sealed class TidyTable
         return values;
     }
 
+    /// <summary>
+    /// Column <paramref name="name"/> parsed as <see cref="Numbers"/> does, except that an empty cell is
+    /// NaN (how <see cref="CsvFile"/> writes NaN), or null when some non-empty cell is not a number: the
+    /// test a caller makes to decide whether a column is numeric (e.g. for a DataFrame column type).
+    /// </summary>
+    /// <exception cref="InputException">The column does not exist.</exception>
+    public double[]? NumbersOrNull(string name)
+    {
+        var cells = _columns[IndexOf(name)];
+        var values = new double[cells.Length];
+        for (int r = 0; r < cells.Length; r++)
+        {
+            string cell = cells[r].Trim();
+            if (cell.Length == 0) values[r] = double.NaN;
+            else if (!TryParseNumber(cell, out values[r])) return null;
+        }
+        return values;
+    }
+
     /// <summary>Reads a CSV file with a header line.</summary>
     /// <param name="path">File to read (UTF-8).</param>
     /// <exception cref="InputException">The file is missing, empty, or malformed (unterminated quote,

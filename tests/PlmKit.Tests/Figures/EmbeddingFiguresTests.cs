@@ -38,16 +38,4 @@ public class EmbeddingFiguresTests
         var chart = EmbeddingFigures.PooledVectors([("mean", new float[4]), ("iDCT1", new float[9])], "t");
         Assert.Equal(["mean (4)", "iDCT1 (9)"], Data(chart).EnumerateArray().Select(t => t.GetProperty("name").GetString()));
     }
-
-    [Fact]
-    public void Notebook_initialisation_puts_the_local_plotly_on_the_page_without_a_network_address()
-    {
-        string html = NotebookDisplay.Initialize();
-        Assert.Contains("window.define = window.__plmkitDefine", html);   // plotly loaded as a global even under require.js
-        Assert.DoesNotContain("<script src=", html);
-        Assert.True(html.Length > 1_000_000);
-        var writer = new StringWriter();
-        NotebookDisplay.WriteChart(StudyFigures.Compression(CompressionData.From([new ContrastInterval("bos", -0.1, -0.2, -0.05)], "mean")), writer);
-        Assert.Contains("Plotly.newPlot('compression'", writer.ToString());
-    }
 }

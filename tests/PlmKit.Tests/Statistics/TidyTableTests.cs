@@ -96,4 +96,17 @@ public class TidyTableTests
         Assert.Equal([1.0, 2.0], t.Numbers("score"));
         Assert.Equal([3, 4], Enumerable.Range(0, t.RowCount).Select(t.LineOf));
     }
+
+    [Fact]
+    public void Numbers_or_null_reads_empty_cells_as_nan_gives_null_for_a_word_and_names_a_missing_column()
+    {
+        var t = Parse("x,y,z\n1.5,a,\n,2,inf\n");
+        var x = t.NumbersOrNull("x")!;
+        Assert.Equal(1.5, x[0]);
+        Assert.True(double.IsNaN(x[1]));
+        Assert.Null(t.NumbersOrNull("y"));
+        Assert.Equal(double.PositiveInfinity, t.NumbersOrNull("z")![1]);
+        var e = Assert.Throws<InputException>(() => t.NumbersOrNull("w"));
+        Assert.Contains("no column 'w'", e.Message);
+    }
 }
