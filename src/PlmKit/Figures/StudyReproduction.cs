@@ -11,9 +11,10 @@ namespace PlmKit.Figures;
 /// <param name="Png">Render PNGs with Chromium (false: HTML figures only).</param>
 /// <param name="Margin">Equivalence margin in R² for "the smallest model within m of the best".</param>
 /// <param name="NotebookPages">A folder of notebooks rendered to HTML, copied into <c>notebooks/</c> and listed by the gallery; null for none.</param>
+/// <param name="RenderNotebooks">A notebooks folder (<see cref="NotebookRendering.FindNotebooks"/>) whose notebooks are executed and rendered to HTML into <c>notebooks/</c> (instead of <paramref name="NotebookPages"/>); null for none.</param>
 /// <param name="Only">Ids of the figures to write (see <see cref="StudyReproduction.FigureIds"/>); null for all. Tables and numbers are always written.</param>
 public sealed record ReproductionOptions(string OutputDirectory, DataCatalog Catalog, bool Png = true, double Margin = 0.02,
-    string? NotebookPages = null, IReadOnlyList<string>? Only = null);
+    string? NotebookPages = null, IReadOnlyList<string>? Only = null, string? RenderNotebooks = null);
 
 /// <summary>What <see cref="StudyReproduction.Run"/> wrote and found.</summary>
 /// <param name="Files">Every file written, relative to the output folder, in order (manifest last).</param>
@@ -73,6 +74,11 @@ public static class StudyReproduction
             throw new ConfigurationException($"unknown figure '{unknown}': use one of {string.Join(", ", FigureIds)}");
         if (options.NotebookPages is { } pagesDir && !Directory.Exists(pagesDir))
             throw new ConfigurationException($"the notebook pages folder '{pagesDir}' does not exist");
+        if (options.RenderNotebooks is { } notebooksDir)
+        {
+            if (options.NotebookPages is not null) throw new ConfigurationException("--notebooks and --render-notebooks exclude each other: give rendered pages or render them, not both");
+            NotebookRendering.Check(notebooksDir);
+        }
         // Check tools and inputs, and compute every analysis and figure, before writing anything:
         // a failure leaves no half-written folder.
         string plotlyJs = PlotlyJs.Read();
@@ -93,6 +99,34 @@ public static class StudyReproduction
 
         var run = new Builder(options.Margin, log);
         run.All(paths);
+
+        // The notebooks run last among the checks: a failing notebook stops the reproduction before anything is written.
+        string? rendered = null;
+        if (options.RenderNotebooks is { } toRender)
+        {
+            rendered = Path.Combine(Path.GetTempPath(), $"plmkit-notebooks-{Guid.NewGuid():N}");
+            try
+            {
+                NotebookRendering.Render(toRender, rendered, log);
+            }
+            catch
+            {
+                if (Directory.Exists(rendered)) Directory.Delete(rendered, recursive: true);
+                throw;
+            }
+        }
+        try
+        {
+            return Write(options, paths, skipped, run, plotlyJs, rendered ?? options.NotebookPages, log);
+        }
+        finally
+        {
+            if (rendered is not null && Directory.Exists(rendered)) Directory.Delete(rendered, recursive: true);
+        }
+    }
+
+    private static ReproductionResult Write(ReproductionOptions options, Dictionary<string, string> paths, Dictionary<string, string> skipped, Builder run, string plotlyJs, string? notebookSource, TextWriter? log)
+    {
 
         // Everything is checked and computed: write the tables, the figures, the gallery, the numbers, and the manifest last.
         string root = Path.GetFullPath(options.OutputDirectory);
@@ -125,7 +159,7 @@ public static class StudyReproduction
             run.Numbers.Select(n => new object[] { n.Key, n.Value, n.Description })));
         files.Add(numbersPath);
         var notebookPages = new List<string>();
-        if (options.NotebookPages is { } source)
+        if (notebookSource is { } source)
         {
             string target = Path.Combine(root, Gallery.NotebooksFolder);
             Directory.CreateDirectory(target);
@@ -135,6 +169,14 @@ public static class StudyReproduction
                 AtomicFile.Write(copy, tmp => File.Copy(page, tmp, overwrite: true));
                 files.Add(copy);
                 notebookPages.Add(Relative(root, copy));
+            }
+            // The pages load ./plotly.min.js (render.py puts a copy beside them), so their charts draw offline.
+            string plotlyCopy = Path.Combine(source, "plotly.min.js");
+            if (notebookPages.Count > 0 && File.Exists(plotlyCopy))
+            {
+                string copy = Path.Combine(target, "plotly.min.js");
+                AtomicFile.Write(copy, tmp => File.Copy(plotlyCopy, tmp, overwrite: true));
+                files.Add(copy);
             }
         }
         var notes = skipped.Select(s => $"Not drawn: {s.Key} ({s.Value}).").ToList();
