@@ -37,6 +37,14 @@ public static class PaperBasis
     public static IReadOnlyList<FoldScore> Figure3A(IEnumerable<FoldScore> folds) =>
         [.. folds.Where(f => !LongProteinAssays.Contains(f.Dataset, StringComparer.Ordinal))];
 
+    /// <summary>
+    /// Figure 3A's rows of a multi-model results table: mean pooling (<see cref="MeanPooled"/>) on
+    /// every assay but <see cref="LongProteinAssays"/>, for analyses that read the table itself (the mixed model of models).
+    /// </summary>
+    /// <exception cref="InputException">The table has no <c>Dataset</c> column.</exception>
+    public static TidyTable Figure3A(TidyTable results) =>
+        MeanPooled(results).Where("Dataset", d => !LongProteinAssays.Contains(d, StringComparer.Ordinal));
+
     /// <summary>Supplementary Figure 3's assays: only <see cref="LongProteinAssays"/>.</summary>
     public static IReadOnlyList<FoldScore> LongAssays(IEnumerable<FoldScore> folds) =>
         [.. folds.Where(f => LongProteinAssays.Contains(f.Dataset, StringComparer.Ordinal))];

@@ -64,6 +64,13 @@ public static partial class ProseNumbers
         return numbers;
     }
 
+    /// <summary>
+    /// <paramref name="markdown"/> without its code: fenced blocks (<c>```</c> … <c>```</c>) and inline
+    /// code spans (<c>`…`</c>) each become one space, so commands and expressions such as
+    /// <c>--margin 0.02</c> or <c>train_loss ≥ val_loss − 0.06</c> are not read as stated results.
+    /// </summary>
+    public static string WithoutCode(string markdown) => InlineCode().Replace(FencedCode().Replace(markdown, " "), " ");
+
     /// <summary>Whether <paramref name="prose"/> states <paramref name="value"/> (at any number of decimals it writes).</summary>
     public static bool States(string prose, double value) => Decimals(prose).Any(d => Matches(d, value));
 
@@ -71,4 +78,10 @@ public static partial class ProseNumbers
     // the number, so version strings and dates are not read as decimals.
     [GeneratedRegex(@"(?<![\d.])[−+-]?\d+\.\d+(?![\d.]*\d)")]
     private static partial Regex DecimalPattern();
+
+    [GeneratedRegex(@"^[ \t]*```.*?^[ \t]*```[^\n]*$", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex FencedCode();
+
+    [GeneratedRegex(@"`[^`]+`")]
+    private static partial Regex InlineCode();
 }

@@ -463,16 +463,11 @@ public static class StudyReproduction
         {
             // The paper compares models by their medians only; PlmKit adds the mixed model of the
             // same selection (Figure 3A's assays), contrasts against the largest model and TOST.
-            var basis = multi.Where("Dataset", d => !PaperBasis.LongProteinAssays.Contains(d, StringComparer.Ordinal));
-            var largest = paper.Medians.MaxBy(m => m.Model.Parameters)!.Model;
-            var settings = new StudyAnalysisSettings("R2_score_test", new FactorEffect(["Model", "ModelSize"], Level(largest)),
-                [new RandomIntercept("Dataset"), new RandomIntercept("Fold")], Margin: margin);
-            // The models ordered by size come from the model names (ModelId), not from a column, so
-            // the order is given to the equivalence test directly rather than as an order-by column.
-            var smallestFirst = paper.Medians.OrderBy(m => m.Model.Parameters).ThenBy(m => m.Model).Select(m => Level(m.Model)).ToList();
-            var analysis = StudyAnalysis.Run(basis, settings, smallestFirst);
+            var comparison = ModelComparison.Run(multi, margin);
+            var analysis = comparison.Analysis;
+            var largest = comparison.Largest;
             Analyses.Add(("dms_models", analysis));
-            var equivalence = analysis.Equivalence!;
+            var equivalence = comparison.Equivalence;
             var data = CompressionData.Of(analysis);
             string caption = $"Not a figure of the paper: lmer(R2_score_test ~ Model + (1|Dataset) + (1|Fold)) on Figure 3A's {paper.Scores.Select(s => s.Dataset).Distinct().Count()} " +
                 $"assays, every model against the largest ({largest.Label}; glht single-step 95% intervals), then TOST of every model against the best " +
@@ -483,11 +478,9 @@ public static class StudyReproduction
                 "models-vs-largest"), StudyFigure.Of(data).Tables);
             Add(new GalleryFigure("plmkit-models-vs-largest", "PlmKit", $"Every model against {largest.Label}, with equivalence tests", caption, false, figure),
                 $"PlmKit mixed model on Figure 3A's assays: best {equivalence.Best}; smallest model within {margin.ToString(Inv)} R² of it (TOST): {equivalence.Smallest}",
-                new { step = "plmkit-models-vs-largest", formula = analysis.Fit.Formula.ToString(), reference = Level(largest), best = equivalence.Best, margin,
+                new { step = "plmkit-models-vs-largest", formula = analysis.Fit.Formula.ToString(), reference = ModelComparison.Level(largest), best = equivalence.Best, margin,
                     smallest_within_margin = equivalence.Smallest, seconds = Lap() });
         }
-
-        private static string Level(ModelId model) => $"{model.Family}:{model.Size}";
 
         private void Pooled(IReadOnlyList<FoldScore> folds, IReadOnlyList<DatasetInfo> datasets)
         {

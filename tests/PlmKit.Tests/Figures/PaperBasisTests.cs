@@ -19,6 +19,28 @@ public class PaperBasisTests
     }
 
     [Fact]
+    public void Figure3As_table_rows_are_mean_pooled_without_the_long_protein_assays()
+    {
+        var table = Table("Dataset,Compression_method,Model,Fold,R2_score_test\n" +
+            "BRCA1_HUMAN_RING,mean,esm2_8M,1,0.5\nA,mean,esm2_8M,1,0.4\nA,bos,esm2_8M,1,0.1\nPOLG_HCVJF_Sun2014,mean,esm2_8M,1,0.2\nB,mean,esm2_8M,1,0.3\n");
+        var rows = PaperBasis.Figure3A(table);
+        Assert.Equal(["A", "B"], rows.Strings("Dataset"));
+        Assert.Equal(table.LineOf(1), rows.LineOf(0));   // line numbers survive, for error messages
+        var e = Assert.Throws<InputException>(() => PaperBasis.Figure3A(Table("Model,Fold,R2_score_test\nesm2_8M,1,0.5\n")));
+        Assert.Contains("no column 'Dataset'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("Dataset,Model,Fold,R2_score_test\nA,esm2_8M,1,0.5\nA,esm2_8M,2,0.4\n", "at least two models")]
+    [InlineData("Dataset,Model,Fold,R2_score_test\nBRCA1_HUMAN_RING,esm2_8M,1,0.5\nBRCA1_HUMAN_RING,esm2_35M,1,0.4\n", "at least two models")]
+    [InlineData("Dataset,Model,Fold,R2_score_test\nA,esm2_8M,1,0.5\nA,esm2_35M,1,nan\n", "t.csv:3:")]
+    public void The_comparison_of_models_rejects_tables_it_cannot_fit(string csv, string problem)
+    {
+        var e = Assert.Throws<InputException>(() => ModelComparison.Run(Table(csv), 0.02));
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
     public void Figure4_drops_size_32_and_esm1v_only()
     {
         var rows = new[] { (Esm2Small, 32), (Esm2Small, 100), (Esm1v, 100), (Esm2Small, 320) }

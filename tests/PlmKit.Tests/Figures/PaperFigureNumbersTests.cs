@@ -1,4 +1,5 @@
 using System.Globalization;
+using PlmKit.Figures;
 using static PlmKit.Tests.Figures.FigureNumbersTests;
 
 namespace PlmKit.Tests.Figures;
@@ -253,5 +254,26 @@ public class PaperFigureNumbersTests(ReproductionFixture run)
         var contrasts = NaiveCsv(run.PathOf("figures/plmkit-models-vs-largest_contrasts.csv"));
         Assert.Equal(11, contrasts.Count);
         Assert.All(contrasts, c => Assert.True(D(c["conf_low"]) <= D(c["estimate"]) && D(c["estimate"]) <= D(c["conf_high"])));
+    }
+
+    [Fact]
+    public void Notebook_4s_model_comparison_is_the_gallerys_and_answers_within_a_family()
+    {
+        var comparison = ModelComparison.Run(PlmKit.Data.TidyTable.Read(Path.Combine(SharedData.Swat, "results", "DMS_all_multi_model_metadata.csv")), 0.02);
+        Assert.Equal("ESM-2 15B", comparison.Largest.Label);
+        Assert.Equal(36, comparison.Analysis.Fit.GroupCounts["Dataset"]);
+        Assert.Equal(12, comparison.SmallestFirst.Count);
+        Assert.Equal("ESM-2 8M", comparison.SmallestFirst[0].Label);
+        var gallery = Out("plmkit-models-vs-largest_contrasts");
+        var mine = comparison.Analysis.Contrasts.Contrasts;
+        Assert.Equal(gallery.Count, mine.Count);
+        foreach (var row in gallery)
+            Assert.Equal(D(row["estimate"]), mine.Single(c => c.Name == row["contrast"]).Estimate, 12);
+        // One family at its own margin, on the same fit: the best ESM-2 is the largest; every ESM-2 is tested.
+        var esm2 = comparison.Within(comparison.SmallestFirst.Where(m => m.Family == "esm2"), 0.05);
+        Assert.Equal("esm2:15B", esm2.Best);
+        Assert.Equal(6, esm2.Tests.Count);
+        Assert.Throws<ArgumentException>(() => comparison.Within([], 0.05));
+        Assert.Throws<ArgumentException>(() => comparison.Within(comparison.SmallestFirst, 0));
     }
 }

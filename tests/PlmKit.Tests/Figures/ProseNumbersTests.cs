@@ -37,6 +37,55 @@ public class ProseNumbersTests(ReproductionFixture run)
             Assert.True(ProseNumbers.States(prose, numbers.Single(n => n.Key == key).Value), $"{file} does not state {key}");
     }
 
+    /// <summary>
+    /// A notebook's prose: its markdown cells without code (<see cref="ProseNumbers.WithoutCode"/>),
+    /// and the decimals its code cells write, which are settings a reader changes (a margin), not results.
+    /// </summary>
+    internal static (string Prose, IReadOnlyList<HeadlineNumber> Settings) NotebookProse(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var cells = Notebooks.NotebookContentTests.Cells(doc);
+        string Of(string type) => string.Join("\n\n", cells.Where(c => c.GetProperty("cell_type").GetString() == type).Select(Notebooks.NotebookContentTests.Source));
+        var settings = ProseNumbers.Decimals(Of("code"))
+            .Select(d => new HeadlineNumber("code", double.Parse(d, System.Globalization.CultureInfo.InvariantCulture), "a value the notebook's code sets"))
+            .ToList();
+        return (ProseNumbers.WithoutCode(Of("markdown")), settings);
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks.NotebookContentTests.Notebooks), MemberType = typeof(Notebooks.NotebookContentTests))]
+    public void Every_decimal_a_notebook_states_in_prose_is_computed_or_set_by_its_code(string name)
+    {
+        var (prose, settings) = NotebookProse(File.ReadAllText(Path.Combine(SharedData.RepoRoot, "notebooks", name)));
+        Assert.Empty(ProseNumbers.Unmatched(prose, [.. Numbers(), .. settings]));
+    }
+
+    [Theory]
+    [InlineData("03-which-compression.ipynb", "fig2a.closest.estimate", "fig2b.closest.estimate")]
+    [InlineData("04-is-bigger-better.ipynb", "fig3a.median.esmc:600M", "fig3a.median.esm2:15B", "plmkit.all-assays.median.esmc:600M")]
+    [InlineData("05-when-does-size-matter.ipynb", "fig4a.HIS7.best_at_largest", "fig5.esmc:600M.size_r2", "fig5.esmc:600M.length_r2")]
+    public void The_study_notebooks_state_their_headline_numbers(string name, params string[] keys)
+    {
+        var numbers = Numbers();
+        var (prose, _) = NotebookProse(File.ReadAllText(Path.Combine(SharedData.RepoRoot, "notebooks", name)));
+        foreach (var key in keys)
+            Assert.True(ProseNumbers.States(prose, numbers.Single(n => n.Key == key).Value), $"{name} does not state {key}");
+    }
+
+    [Fact]
+    public void A_stale_number_in_a_notebooks_markdown_is_reported_and_its_codes_settings_are_not()
+    {
+        const string notebook = """
+            {"cells": [
+              {"cell_type": "markdown", "id": "a", "metadata": {}, "source": ["Median 0.487, margin 0.05 R², stale 0.455; `x - 0.99` is code."]},
+              {"cell_type": "code", "id": "b", "metadata": {}, "outputs": [], "source": ["var e = comparison.Within(models, margin: 0.05);"]}
+            ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            """;
+        var (prose, settings) = NotebookProse(notebook);
+        Assert.Equal(["0.455"], ProseNumbers.Unmatched(prose, [new HeadlineNumber("m", 0.48697, "median"), .. settings]));
+        Assert.Equal(["0.487", "0.05", "0.455"], ProseNumbers.Unmatched(prose, []));
+    }
+
     [Theory]
     [InlineData("key,value,description\na,nan,x\n", "t.csv:2:", "finite")]
     [InlineData("key,value,description\na,1,x\na,2,y\n", "t.csv:3:", "listed twice")]
@@ -55,6 +104,14 @@ public class ProseNumbersTests(ReproductionFixture run)
     {
         Assert.Equal(["-0.034", "0.487", "0.10", "0.5"], ProseNumbers.Decimals("closest −0.034 R²; median 0.487, +0.10 (v1.0.712, 2.35.3) and 0.5."));
         Assert.Empty(ProseNumbers.Decimals("1,022 residues, 95% CI, 23 of 31"));
+    }
+
+    [Fact]
+    public void Code_in_markdown_is_not_prose()
+    {
+        string markdown = "Median 0.487 (`--margin 0.02`), rule `train_loss ≥ val_loss − 0.06`.\n\n```bash\nplmkit stats --margin 0.05\n```\nthen 0.460.";
+        Assert.Equal(["0.487", "0.460"], ProseNumbers.Decimals(ProseNumbers.WithoutCode(markdown)));
+        Assert.Equal("a   b", ProseNumbers.WithoutCode("a `x` b"));   // a span becomes one space
     }
 
     [Fact]
