@@ -76,7 +76,7 @@ public sealed class Embedder
             torch.set_num_threads(threads);
         }
         device = TorchRuntime.ResolveDevice(options.Device);
-        model.To(device, options.Dtype == EmbedDtype.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        model.To(device, options.Dtype.ScalarType());
     }
 
     /// <summary>Residues per model input: the options' limit, else the family's convention (<see cref="ModelInfo.DefaultMaxResidues"/>); <see cref="int.MaxValue"/> when none.</summary>

@@ -59,6 +59,10 @@ public static class EmbedDtypes
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
+    /// <summary>The torch dtype of the weights and activations.</summary>
+    public static TorchSharp.torch.ScalarType ScalarType(this EmbedDtype dtype) =>
+        dtype == EmbedDtype.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
+
     /// <summary>Parses a key (case-insensitive).</summary>
     /// <param name="text">User input.</param>
     /// <param name="option">The option or key it came from (<c>--dtype</c>, <c>dtype</c>), named in the message.</param>

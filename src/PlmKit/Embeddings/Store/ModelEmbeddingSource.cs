@@ -41,7 +41,9 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null,
         string? adapter = null)
     {
-        var loaded = ModelZoo.Load(model, adapter: adapter);
+        // Weights are read straight into the compute dtype and device: no float32 copy of a bfloat16 model.
+        var options = new LoadOptions { Dtype = settings.Dtype.ScalarType(), Device = TorchRuntime.ResolveDevice(settings.Device) };
+        var loaded = ModelZoo.Load(model, adapter: adapter, options: options);
         var sha = loaded.ComputeWeightsSha256();
         return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads);
     }
