@@ -25,7 +25,7 @@ public static class ProcessMemory
         foreach (var line in File.ReadLines(file))
         {
             if (!line.StartsWith(name, StringComparison.Ordinal)) continue;
-            var parts = line[name.Length..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries);
+            var parts = line[name.Length..].Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length >= 1 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kb))
                 return kb * 1024;
         }

@@ -26,9 +26,12 @@ public sealed record LoadOptions
     public static LoadOptions Default { get; } = new();
 }
 
-/// <summary>A model's weight sizes in the compute dtype, in bytes.</summary>
+/// <summary>A model's weight sizes in the compute dtype, in bytes, and the shape that sets its activations' sizes.</summary>
 /// <param name="Total">All weights loaded (blocks and the rest).</param>
 /// <param name="Resident">Weights outside the blocks (embeddings, final norm, heads): always in memory.</param>
-/// <param name="Block">One transformer block (the largest), including derived copies such as stacked q/k/v.</param>
+/// <param name="Block">One transformer block (the mean), including derived copies such as stacked q/k/v.</param>
 /// <param name="Blocks">Number of blocks L.</param>
-public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks);
+/// <param name="Hidden">Width D.</param>
+/// <param name="Heads">Attention heads.</param>
+/// <param name="ElementSize">Bytes per element of the compute dtype.</param>
+public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks, int Hidden, int Heads, int ElementSize);
