@@ -14,25 +14,25 @@ LONGEST = int(sys.argv[2]) if len(sys.argv) > 2 else 288   # the study's median 
 def esm2(name, L, D, H):
     F = 4 * D
     block = 4 * (D * D + D) + 2 * D * F + F + D + 4 * D
-    return name, L, D, H, 33 * D + 2 * D, block, 3 * D * D + 3 * D
+    return name, L, D, H, 33 * D + 2 * D, block
 
 
 def esm1v(name, L, D, H):
     F = 4 * D
     block = 4 * (D * D + D) + 2 * D * F + F + D + 4 * D
-    return name, L, D, H, 33 * D + 1026 * D + 2 * D + 2 * D, block, 3 * D * D + 3 * D
+    return name, L, D, H, 33 * D + 1026 * D + 2 * D + 2 * D, block
 
 
 def esmc(name, L, D, H):
     F = int((8 / 3 * D + 255) // 256) * 256
     block = (2 * D + 3 * D * D + 2 * D + D * D) + (2 * D + 2 * F * D + F * D)
-    return name, L, D, H, 64 * D + D, block, 0
+    return name, L, D, H, 64 * D + D, block
 
 
 def amplify(name, L, D, H, intermediate):
     F = 8 * ((2 * intermediate // 3 + 7) // 8)
     block = 4 * D * D + 3 * F * D + 2 * D
-    return name, L, D, H, 27 * D + D, block, 3 * D * D
+    return name, L, D, H, 27 * D + D, block
 
 
 MODELS = [
@@ -51,15 +51,15 @@ def gb(b):
 
 print(f"| model | parameters | weights fp32 (GB) | weights bf16 (GB) | in memory fp32 | in memory bf16 | streamed fp32 (min) | streamed bf16 (min) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for name, L, D, H, resident, block, fused in MODELS:
+for name, L, D, H, resident, block in MODELS:
     params = resident + L * block
     row = [name, f"{params / 1e6:,.0f} M", gb(4 * params), gb(2 * params)]
     cells = {}
     for e in (4, 2):
         working = BATCH * D * 12 * e + BATCH * min(LONGEST, BATCH) * H * 4
         kept = 2 * D * 4                                   # one pooled layer, float32, twice
-        in_memory = RUNTIME + e * (params + L * fused) + working + BATCH * kept
-        streamed = RUNTIME + e * (resident + block + fused) + working + BATCH * (D * e + kept)
+        in_memory = RUNTIME + e * params + working + BATCH * kept
+        streamed = RUNTIME + e * (resident + block) + working + BATCH * (D * e + kept)
         cells[e] = (in_memory, streamed)
     row += [gb(cells[4][0]), gb(cells[2][0]), gb(cells[4][1]), gb(cells[2][1])]
     print("| " + " | ".join(row) + " |")

@@ -29,7 +29,7 @@ public sealed record LoadOptions
 /// <summary>A model's weight sizes in the compute dtype, in bytes, and the shape that sets its activations' sizes.</summary>
 /// <param name="Total">All weights loaded (blocks and the rest).</param>
 /// <param name="Resident">Weights outside the blocks (embeddings, final norm, heads): always in memory.</param>
-/// <param name="Block">One transformer block (the mean), including derived copies such as stacked q/k/v.</param>
+/// <param name="Block">One transformer block (the mean over blocks).</param>
 /// <param name="Blocks">Number of blocks L.</param>
 /// <param name="Hidden">Width D.</param>
 /// <param name="Heads">Attention heads.</param>

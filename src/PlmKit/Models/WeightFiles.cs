@@ -129,11 +129,9 @@ public static class WeightFiles
     /// <param name="blockPrefix">The blocks' module prefix (<c>layers</c>).</param>
     /// <param name="blocks">L.</param>
     /// <param name="elementSize">Bytes per element in the compute dtype.</param>
-    /// <param name="derivedPerBlock">Elements a block derives from its weights when prepared (stacked q/k/v), counted in its size.</param>
     /// <param name="hidden">Width D.</param>
     /// <param name="heads">Attention heads.</param>
-    public static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, long derivedPerBlock,
-        int hidden, int heads)
+    public static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, int hidden, int heads)
     {
         long total = 0, inBlocks = 0;
         foreach (var (name, t) in state)
@@ -142,9 +140,8 @@ public static class WeightFiles
             total += bytes;
             if (IsBlockName(name, blockPrefix)) inBlocks += bytes;
         }
-        long derived = derivedPerBlock * elementSize;
-        long block = blocks == 0 ? 0 : inBlocks / blocks + derived;
-        return new WeightSizes(total + derived * blocks, total - inBlocks, block, blocks, hidden, heads, elementSize);
+        long block = blocks == 0 ? 0 : inBlocks / blocks;
+        return new WeightSizes(total, total - inBlocks, block, blocks, hidden, heads, elementSize);
     }
 
     /// <summary>

@@ -55,9 +55,8 @@ public static class AmplifyCheckpoint
         try
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
-            // The stacked q/k/v of each block (3·D²) is derived after loading.
-            long fused = 3L * config.HiddenSize * config.HiddenSize;
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, fused, config.HiddenSize, config.Heads)) == true;
+            // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads)) == true;
             if (streamed && pickle)
                 throw new ModelLoadException($"{files[0]}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
                                              "convert them to safetensors, or allow more memory.");

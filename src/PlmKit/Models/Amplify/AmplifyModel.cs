@@ -303,9 +303,15 @@ public sealed class AmplifyBlock : nn.Module
     /// <summary>Rebuilds the stacked q/k/v weight from the current parameters.</summary>
     internal void Fuse()
     {
-        qkvWeight?.Dispose();
         using var noGrad = no_grad();
-        qkvWeight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
+        var weight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
+        // q, k and v become views of the stacked copy: the weights are held once.
+        long d = q.weight!.shape[0];
+        q.weight!.set_(weight.narrow(0, 0, d));
+        k.weight!.set_(weight.narrow(0, d, d));
+        v.weight!.set_(weight.narrow(0, 2 * d, d));
+        qkvWeight?.Dispose();
+        qkvWeight = weight;
     }
 
     /// <summary>x: the batch's real tokens [N, D] laid out as <paramref name="layout"/> says. Returns [N, D]; x is not changed.</summary>

@@ -151,9 +151,8 @@ public static class EsmCheckpoint
         try
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
-            // The stacked q/k/v of each block (3·D² + 3·D) is derived after loading.
-            long fused = 3L * config.Hidden * config.Hidden + 3L * config.Hidden;
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, "layers", config.Layers, placement.ElementSize, fused, config.Hidden, config.Heads)) == true;
+            // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads)) == true;
             if (streamed && open.Count == 0)
                 throw new ModelLoadException($"{source}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
                                              "convert them to safetensors, or allow more memory.");

@@ -366,14 +366,26 @@ public sealed class EsmSelfAttention : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Rebuilds the stacked q/k/v weights from the current parameters.</summary>
+    /// <summary>
+    /// Rebuilds the stacked q/k/v weights from the current parameters, and makes the q, k and v
+    /// parameters views of it: the weights are then held once (at 3B, a second copy would cost
+    /// 2.8 GB in float32), and whatever writes the parameters writes the stacked copy.
+    /// </summary>
     internal void Fuse()
     {
+        using var noGrad = no_grad();
+        var weight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
+        var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
+        long d = q_proj.weight!.shape[0];
+        foreach (var (p, i) in new[] { (q_proj, 0), (k_proj, 1), (v_proj, 2) })
+        {
+            p.weight!.set_(weight.narrow(0, i * d, d));
+            p.bias!.set_(bias.narrow(0, i * d, d));
+        }
         qkvWeight?.Dispose();
         qkvBias?.Dispose();
-        using var noGrad = no_grad();
-        qkvWeight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
-        qkvBias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
+        qkvWeight = weight;
+        qkvBias = bias;
     }
 
     /// <summary>x: the batch's real tokens [N, D] laid out as <paramref name="layout"/> says. Returns [N, D].</summary>
