@@ -21,9 +21,13 @@ dotnet build src/PlmKit.Cli -c Release -v q -nologo >/dev/null
 rm -rf "$SCRATCH/cli" && cp -r src/PlmKit.Cli/bin/Release/net10.0 "$SCRATCH/cli"
 PLMKIT="dotnet $SCRATCH/cli/PlmKit.Cli.dll"
 
-start=$(date +%s.%N)
-$PY bench/embed/random_esm2.py "$MODEL" 36 2560 40 10240
-echo "wrote $(du -sh "$MODEL" | cut -f1) in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+# KEEP_MODEL=1 reuses a model an interrupted run left in $SCRATCH (and leaves it there).
+if [[ ${KEEP_MODEL:-0} == 1 ]]; then trap - EXIT; fi
+if [[ ! -f $MODEL/model.safetensors || ${KEEP_MODEL:-0} != 1 ]]; then
+  start=$(date +%s.%N)
+  $PY bench/embed/random_esm2.py "$MODEL" 36 2560 40 10240
+  echo "wrote $(du -sh "$MODEL" | cut -f1) in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+fi
 $PY bench/embed/bench_tools.py dms-fasta ../shared/data/swat/dms/BLAT_ECOLX_Ranganathan2015.csv "$SCRATCH/dms.fasta" "$N_VARIANTS"
 
 printf 'run\twall_s\tmax_rss_mib\tembed_s\tpeak_rss_bytes\tmode\tmax_abs_diff_vs_a\n' > "$SCRATCH/results.tsv"
