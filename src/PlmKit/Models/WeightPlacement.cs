@@ -30,7 +30,18 @@ public sealed record WeightPlacement(ScalarType Dtype = ScalarType.Float32, Devi
 internal static class Blank
 {
     public static Linear Linear(long inputs, long outputs, bool bias, WeightPlacement p) =>
-        nn.Linear(new Parameter(empty([outputs, inputs], p.Dtype, p.Device)), bias ? new Parameter(empty([outputs], p.Dtype, p.Device)) : null);
+        nn.Linear(Uninitialised([outputs, inputs], p), bias ? Uninitialised([outputs], p) : null);
+
+    /// <summary>
+    /// A parameter over fresh memory. The tensor it wraps is disposed at once: left to the garbage
+    /// collector it would keep the memory alive after the parameter is pointed elsewhere (the q/k/v
+    /// weights become views of the stacked matrix), here 2.8 GB at 3B in float32.
+    /// </summary>
+    public static Parameter Uninitialised(long[] shape, WeightPlacement p)
+    {
+        using var data = empty(shape, p.Dtype, p.Device);
+        return new Parameter(data);
+    }
 
     public static LayerNorm LayerNorm(long width, double eps, WeightPlacement p, bool bias = true) =>
         nn.LayerNorm(width, eps, true, bias, p.Device, p.Dtype);
