@@ -43,6 +43,42 @@ internal static class Blank
         return new Parameter(data);
     }
 
+    /// <summary>
+    /// <paramref name="parts"/> parameters of shape <paramref name="partShape"/> that are views of
+    /// one stacked tensor [parts·rows, ...] (q, k and v of an attention block): the weights read
+    /// into the parameters are the stacked matrix's, held once and never copied.
+    /// </summary>
+    public static (Tensor Stacked, Parameter[] Parts) Stacked(int parts, long[] partShape, WeightPlacement p)
+    {
+        var stacked = empty([parts * partShape[0], .. partShape[1..]], p.Dtype, p.Device);
+        var views = new Parameter[parts];
+        for (int i = 0; i < parts; i++)
+        {
+            using var view = stacked.narrow(0, i * partShape[0], partShape[0]);
+            views[i] = new Parameter(view);
+        }
+        return (stacked, views);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="parts"/> are, in order, the consecutive slices of <paramref name="stacked"/>
+    /// (CPU only; on another device this says false and the caller restacks).
+    /// </summary>
+    public static bool AreSlicesOf(Tensor stacked, IReadOnlyList<Tensor> parts)
+    {
+        if (stacked.device_type != TorchSharp.DeviceType.CPU || !stacked.is_contiguous()) return false;
+        ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(stacked.bytes);
+        long offset = 0;
+        foreach (var part in parts)
+        {
+            if (part.device_type != TorchSharp.DeviceType.CPU || part.dtype != stacked.dtype || !part.is_contiguous()) return false;
+            ref byte at = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part.bytes);
+            if (System.Runtime.CompilerServices.Unsafe.ByteOffset(ref start, ref at) != offset) return false;
+            offset += part.numel() * part.ElementSize;
+        }
+        return offset == stacked.numel() * stacked.ElementSize;
+    }
+
     public static LayerNorm LayerNorm(long width, double eps, WeightPlacement p, bool bias = true) =>
         nn.LayerNorm(width, eps, true, bias, p.Device, p.Dtype);
 

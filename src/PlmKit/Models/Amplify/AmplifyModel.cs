@@ -290,19 +290,24 @@ public sealed class AmplifyBlock : nn.Module
     {
         heads = config.Heads;
         int d = config.HiddenSize;
-        q = Blank.Linear(d, d, false, p);
-        k = Blank.Linear(d, d, false, p);
-        v = Blank.Linear(d, d, false, p);
+        // q, k and v are views of one stacked [3D, D] matrix from the start (see Fuse).
+        var (stacked, w) = Blank.Stacked(3, [d, d], p);
+        q = nn.Linear(w[0], null);
+        k = nn.Linear(w[1], null);
+        v = nn.Linear(w[2], null);
         wo = Blank.Linear(d, d, false, p);
         ffn = new AmplifySwiGlu(d, config.FfnHidden, p);
         attention_norm = new AmplifyRmsNorm(d, config.NormEps, p);
         ffn_norm = new AmplifyRmsNorm(d, config.NormEps, p);
         RegisterComponents();
+        qkvWeight = stacked;
     }
 
     /// <summary>Rebuilds the stacked q/k/v weight from the current parameters.</summary>
     internal void Fuse()
     {
+        // Loaded in place, q, k and v still are the stacked matrix's slices: nothing to do.
+        if (qkvWeight is not null && Blank.AreSlicesOf(qkvWeight, [q.weight!, k.weight!, v.weight!])) return;
         using var noGrad = no_grad();
         var weight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
         // q, k and v become views of the stacked copy: the weights are held once.

@@ -358,12 +358,17 @@ public sealed class EsmSelfAttention : nn.Module
     internal EsmSelfAttention(int hidden, int heads, bool rotary, WeightPlacement p) : base(nameof(EsmSelfAttention))
     {
         this.heads = heads;
-        q_proj = Blank.Linear(hidden, hidden, true, p);
-        k_proj = Blank.Linear(hidden, hidden, true, p);
-        v_proj = Blank.Linear(hidden, hidden, true, p);
+        // q, k and v are views of one stacked [3D, D] matrix from the start (see Fuse).
+        var (stackedWeight, w) = Blank.Stacked(3, [hidden, hidden], p);
+        var (stackedBias, b) = Blank.Stacked(3, [hidden], p);
+        q_proj = nn.Linear(w[0], b[0]);
+        k_proj = nn.Linear(w[1], b[1]);
+        v_proj = nn.Linear(w[2], b[2]);
         out_proj = Blank.Linear(hidden, hidden, true, p);
         if (rotary) rot_emb = new RotaryEmbedding(hidden / heads, p.Device);
         RegisterComponents();
+        qkvWeight = stackedWeight;
+        qkvBias = stackedBias;
     }
 
     /// <summary>
@@ -373,6 +378,12 @@ public sealed class EsmSelfAttention : nn.Module
     /// </summary>
     internal void Fuse()
     {
+        // Loaded in place, q, k and v still are the stacked matrix's slices: nothing to do. (A
+        // device or dtype change gives new parameters, which are stacked again.)
+        if (qkvWeight is not null && qkvBias is not null
+            && Blank.AreSlicesOf(qkvWeight, [q_proj.weight!, k_proj.weight!, v_proj.weight!])
+            && Blank.AreSlicesOf(qkvBias, [q_proj.bias!, k_proj.bias!, v_proj.bias!]))
+            return;
         using var noGrad = no_grad();
         var weight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
         var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
