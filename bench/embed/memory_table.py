@@ -56,10 +56,10 @@ for name, L, D, H, resident, block in MODELS:
     row = [name, f"{params / 1e6:,.0f} M", gb(4 * params), gb(2 * params)]
     cells = {}
     for e in (4, 2):
-        working = BATCH * D * 12 * e + BATCH * min(LONGEST, BATCH) * H * 4
+        working = BATCH * (D * 16 * e + 3 * min(LONGEST, BATCH) * H * 4)
         kept = 2 * D * 4                                   # one pooled layer, float32, twice
         in_memory = RUNTIME + e * params + working + BATCH * kept
-        streamed = RUNTIME + e * (resident + block) + working + BATCH * (D * e + kept)
+        streamed = RUNTIME + e * (resident + block) + working + BATCH * (6 * D * e + kept)
         cells[e] = (in_memory, streamed)
     row += [gb(cells[4][0]), gb(cells[2][0]), gb(cells[4][1]), gb(cells[2][1])]
     print("| " + " | ".join(row) + " |")

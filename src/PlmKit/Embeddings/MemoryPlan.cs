@@ -23,7 +23,12 @@ public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakB
 /// budget, and sizes the streaming chunks. The sizes are estimates from the shapes: weights in the
 /// compute dtype, the runtime's own memory (<see cref="RuntimeBytes"/>), a block's working memory
 /// for one batch, and per token carried between blocks its states plus the pooled layers' states
-/// kept until pooling.
+/// kept until pooling. The factors are calibrated on measured peaks (VmHWM) of a 150M-shape ESM-2
+/// here: one batch of 4,096 tokens of 288-token sequences took about 48·D·4 bytes per token
+/// (attention's softmax is materialised: ≈ 3·T·H float32 per token), and each further token
+/// carried through a streamed chunk about 8·D·4 (its states, their successor during a block,
+/// the unpacked float32 copies read out at pooled layers, and the heap's fragmentation: freed
+/// memory is kept, see <see cref="TorchRuntime"/>).
 /// </summary>
 public static class MemoryPlanner
 {
@@ -73,9 +78,9 @@ public static class MemoryPlanner
         long available = budget ?? ProcessMemory.AvailableBytes() ?? long.MaxValue;
         string whose = budget is null ? "the memory available now" : "--max-memory";
         long batch = tokensPerBatch;
-        // A block's transients for one batch: q/k/v and attention output (4·D), the feed-forward's
-        // widest activations (≈ 8·D), and attention scores if libtorch materialises them (T·H float32 per token).
-        long working = batch * w.Hidden * 12L * w.ElementSize + batch * Math.Min(longestTokens, batch) * w.Heads * 4L;
+        // A block's transients for one batch (q/k/v, attention, the feed-forward's widest activations:
+        // ≈ 16·D), and attention's scores and softmax (≈ 3·T·H float32 per token).
+        long working = batch * (w.Hidden * 16L * w.ElementSize + 3L * Math.Min(longestTokens, batch) * w.Heads * 4);
         // Pooled layers' float32 states, held as unpacked tensors and as arrays until pooling.
         long keptPerToken = pooledLayers * (long)w.Hidden * 4 * 2;
         long inMemory = RuntimeBytes + w.Total + working + batch * keptPerToken;
@@ -83,7 +88,7 @@ public static class MemoryPlanner
             return new MemoryPlan(false, $"the model ({Format(w.Total)} of weights) and one batch fit {whose} ({Format(Math.Min(available, long.MaxValue >> 1))}; needs about {Format(inMemory)})",
                 inMemory, batch, budget ?? (available == long.MaxValue ? null : available));
 
-        long perToken = (long)w.Hidden * w.ElementSize + keptPerToken;
+        long perToken = 6L * w.Hidden * w.ElementSize + keptPerToken;
         long fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
         long smallest = fixedBytes + batch * perToken;
         if (smallest > available)
