@@ -9,7 +9,7 @@ public sealed record LoadedEsmC : LoadedModel
     /// <summary>Wraps a loaded ESM C model.</summary>
     public LoadedEsmC(EsmCModel model, string name, string source, IReadOnlyList<string> weightFiles) : base(model, name, source, weightFiles) => Model = model;
 
-    /// <summary>The model, in float32 on the CPU, in eval mode.</summary>
+    /// <summary>The model in eval mode, in the dtype and on the device the load asked for (float32 on the CPU by default).</summary>
     public new EsmCModel Model { get; }
 }
 
