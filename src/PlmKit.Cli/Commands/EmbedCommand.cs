@@ -29,10 +29,11 @@ internal static class EmbedCommand
         var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
         var commitEvery = new Option<int?>("--commit-every") { Description = "With --store: mean sequences per committed chunk (what a kill can lose; default: about 16 token batches)." };
         var adapter = new Option<string?>("--adapter") { Description = "LoRA checkpoint of plmkit finetune (fold<k>.safetensors) merged into the ESM-2 weights: fine-tuned embeddings." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Memory budget, e.g. 8GB: a model that does not fit runs layer-streamed (one block in memory, read once per chunk of sequences; same outputs). Default: the memory available at start." };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
         var command = new Command("embed", "Embed proteins with ESM-2, ESM-1v, ESM C or AMPLIFY and pool them per protein.");
-        foreach (var o in new Option[] { model, adapter, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, perToken, store, shard, commitEvery })
+        foreach (var o in new Option[] { model, adapter, input, layers, pool, outDir, maxTokens, dtype, device, longPolicy, threads, maxMemory, perToken, store, shard, commitEvery })
             command.Options.Add(o);
 
         command.SetAction(parse =>
@@ -45,7 +46,8 @@ internal static class EmbedCommand
                 Out = parse.GetValue(outDir)!,
                 Layers = parse.GetValue(layers)!,
                 Pools = Poolings.ParseList(parse.GetValue(pool)!),
-                Settings = new EmbedSettings(EmbedDtypes.Parse(parse.GetValue(dtype)!), LongSequencePolicies.Parse(parse.GetValue(longPolicy)!), parse.GetValue(device)!),
+                Settings = new EmbedSettings(EmbedDtypes.Parse(parse.GetValue(dtype)!), LongSequencePolicies.Parse(parse.GetValue(longPolicy)!), parse.GetValue(device)!,
+                    parse.GetValue(maxMemory) is { } budget ? MemoryPlanner.ParseSize(budget) : null),
                 MaxTokens = parse.GetValue(maxTokens),
                 Threads = parse.GetValue(threads),
                 PerToken = parse.GetValue(perToken),
@@ -61,9 +63,10 @@ internal static class EmbedCommand
 
     private static int Run(EmbedJobOptions options, TextWriter output)
     {
+        void Planned(EmbedPlan plan) => output.WriteLine(Describe(plan));
         var report = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
-            ? WithProgress(options)
-            : EmbedJob.Run(options);
+            ? WithProgress(options, Planned)
+            : EmbedJob.Run(options, planned: Planned);
         var s = report.Store;
         if (options.Store is not null)
             output.WriteLine($"store {Path.GetFullPath(options.Store)} (shard {options.Shard}): {s.Sequences} sequences, {s.Reused} already stored, {s.Computed} embedded now, {s.VectorsAdded} vectors added");
@@ -78,7 +81,12 @@ internal static class EmbedCommand
         return 0;
     }
 
-    private static EmbedJobReport WithProgress(EmbedJobOptions options)
+    /// <summary>The line said before the first batch: mode and why, expected peak, estimated time.</summary>
+    internal static string Describe(EmbedPlan plan) => string.Create(CultureInfo.InvariantCulture,
+        $"mode: {plan.Memory.Mode} ({plan.Memory.Reason}); expected peak memory about {MemoryPlanner.Format(plan.Memory.ExpectedPeakBytes)}; " +
+        $"estimated time at least {plan.EstimatedSeconds:F0} s for {plan.Tokens} tokens");
+
+    private static EmbedJobReport WithProgress(EmbedJobOptions options, Action<EmbedPlan> planned)
     {
         EmbedJobReport? report = null;
         AnsiConsole.Progress()
@@ -87,7 +95,7 @@ internal static class EmbedCommand
             {
                 var task = ctx.AddTask("embedding");
                 // Synchronous: the job reports from its own thread, and Spectre's task is thread-safe.
-                report = EmbedJob.Run(options, new Callback(p =>
+                report = EmbedJob.Run(options, planned: planned, progress: new Callback(p =>
                 {
                     task.MaxValue = Math.Max(1, p.ToDo);
                     task.Value = p.Done;

@@ -76,7 +76,7 @@ public sealed class Embedder
             torch.set_num_threads(threads);
         }
         device = TorchRuntime.ResolveDevice(options.Device);
-        model.To(device, options.Dtype == EmbedDtype.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        model.To(device, options.Dtype.ScalarType());
     }
 
     /// <summary>Residues per model input: the options' limit, else the family's convention (<see cref="ModelInfo.DefaultMaxResidues"/>); <see cref="int.MaxValue"/> when none.</summary>
@@ -172,12 +172,10 @@ public sealed class Embedder
 
         var layers = options.Layers;
         var pending = new Dictionary<int, Accumulator>();
-        foreach (var batch in Batching.BatchIndices(pieces.Select(p => p.SortLength).ToList(), options.TokensPerBatch))
+        var batches = Batching.BatchIndices(pieces.Select(p => p.SortLength).ToList(), options.TokensPerBatch)
+            .Select(batch => batch.Select(i => pieces[i]).ToList()).ToList();
+        foreach (var (batchPieces, states, seconds) in Forwarded(sequences, batches))
         {
-            var watch = Stopwatch.StartNew();
-            var batchPieces = batch.Select(i => pieces[i]).ToList();
-            var states = RunBatch(sequences, batchPieces);
-            double seconds = watch.Elapsed.TotalSeconds;
             long batchTokens = batchPieces.Sum(p => (long)p.Length + 2);
 
             for (int b = 0; b < batchPieces.Count; b++)
@@ -194,28 +192,105 @@ public sealed class Embedder
         }
     }
 
+    // Per batch, in order: its pieces, per piece and layer the residue rows [n, D] and the BOS row
+    // [D], and its forward time. In memory one batch at a time; streamed a chunk of batches at a
+    // time, each block run over the whole chunk before the next (its weights read once per chunk).
+    private IEnumerable<(List<Piece> Pieces, List<Dictionary<int, (float[] Residues, float[] Bos)>> States, double Seconds)> Forwarded(
+        IReadOnlyList<(string Id, string Sequence)> sequences, List<List<Piece>> batches)
+    {
+        if (model is not ILayeredModel { Streamed: true } layered)
+        {
+            foreach (var batch in batches)
+            {
+                var watch = Stopwatch.StartNew();
+                var states = RunBatch(sequences, batch);
+                yield return (batch, states, watch.Elapsed.TotalSeconds);
+            }
+            yield break;
+        }
+        long chunkTokens = Math.Max(1, options.ChunkTokens ?? long.MaxValue);
+        for (int start = 0; start < batches.Count;)
+        {
+            // Whole batches only, so every batch computes exactly what it computes in memory.
+            int end = start;
+            long tokens = 0;
+            do tokens += BatchTokens(batches[end++]);
+            while (end < batches.Count && tokens + BatchTokens(batches[end]) <= chunkTokens);
+            var chunk = batches.GetRange(start, end - start);
+            var watch = Stopwatch.StartNew();
+            var states = RunChunk(layered, sequences, chunk);
+            double seconds = watch.Elapsed.TotalSeconds;
+            for (int b = 0; b < chunk.Count; b++)
+                yield return (chunk[b], states[b], seconds * BatchTokens(chunk[b]) / tokens);
+            start = end;
+        }
+    }
+
+    private static long BatchTokens(List<Piece> batch) => batch.Sum(p => (long)p.Length + 2);
+
     // Runs one batch; returns, per piece and layer, the residue rows [n, D] and the BOS row [D].
     private List<Dictionary<int, (float[] Residues, float[] Bos)>> RunBatch(
         IReadOnlyList<(string Id, string Sequence)> sequences, List<Piece> batch)
     {
         using var scope = NewDisposeScope();
-        var texts = batch.Select(p => sequences[p.Sequence].Sequence.Substring(p.Start, p.Length)).ToList();
-        var tokens = Batching.Tokens(model.Tokenizer, texts).to(device);
+        var tokens = Tokens(sequences, batch);
         using var output = model.Forward(tokens, options.Layers);
         var result = batch.Select(_ => new Dictionary<int, (float[], float[])>()).ToList();
-        foreach (var (layer, hidden) in output.Representations)
-        {
-            var cpu = hidden.cpu();
-            for (int b = 0; b < batch.Count; b++)
-            {
-                var rows = cpu[b];
-                var residues = ToArray(rows.narrow(0, 1, batch[b].Length));
-                var bos = ToArray(rows[0]);
-                result[b][layer] = (residues, bos);
-            }
-        }
+        foreach (var (layer, hidden) in output.Representations) Extract(hidden, batch, layer, result);
         return result;
     }
+
+    private Tensor Tokens(IReadOnlyList<(string Id, string Sequence)> sequences, List<Piece> batch) =>
+        Batching.Tokens(model.Tokenizer, batch.Select(p => sequences[p.Sequence].Sequence.Substring(p.Start, p.Length)).ToList()).to(device);
+
+    // Copies the residue rows and the BOS row of each piece of one layer's states [B, T, D].
+    private static void Extract(Tensor hidden, List<Piece> batch, int layer, List<Dictionary<int, (float[] Residues, float[] Bos)>> result)
+    {
+        using var scope = NewDisposeScope();
+        var cpu = hidden.cpu();
+        for (int b = 0; b < batch.Count; b++)
+        {
+            var rows = cpu[b];
+            result[b][layer] = (ToArray(rows.narrow(0, 1, batch[b].Length)), ToArray(rows[0]));
+        }
+    }
+
+    // A chunk of batches block by block: every batch's states advance through block k before any
+    // enters block k+1; the requested layers are copied out as the passes reach them.
+    private List<List<Dictionary<int, (float[] Residues, float[] Bos)>>> RunChunk(
+        ILayeredModel layered, IReadOnlyList<(string Id, string Sequence)> sequences, List<List<Piece>> chunk)
+    {
+        var results = chunk.Select(batch => batch.Select(_ => new Dictionary<int, (float[], float[])>()).ToList()).ToList();
+        var passes = new List<LayerPass>(chunk.Count);
+        try
+        {
+            // No dispose scope here: a pass moves its states out of the innermost scope, and must outlive this loop.
+            foreach (var batch in chunk)
+                using (var tokens = Tokens(sequences, batch))
+                    passes.Add(layered.Begin(tokens));
+            for (int layer = 0; ; layer++)
+            {
+                if (options.Layers.Contains(layer))
+                    for (int b = 0; b < chunk.Count; b++)
+                        using (var hidden = layered.Representation(passes[b]))
+                            Extract(hidden, chunk[b], layer, results[b]);
+                if (layer == model.Info.Layers) break;
+                foreach (var pass in passes) layered.Step(pass);
+                LayerDone?.Invoke(layer + 1, model.Info.Layers);
+            }
+        }
+        finally
+        {
+            foreach (var pass in passes) pass.Dispose();
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Told (block just run, blocks L) when a streamed chunk has passed through a block: progress
+    /// through a model too large to hold. Not called for models held in memory.
+    /// </summary>
+    public Action<int, int>? LayerDone { get; init; }
 
     // One memory copy of a CPU float32 tensor; TensorAccessor.ToArray goes element by element
     // (five times slower, 7% of the 8M model's embedding time).

@@ -59,6 +59,10 @@ public static class EmbedDtypes
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, null),
     };
 
+    /// <summary>The torch dtype of the weights and activations.</summary>
+    public static TorchSharp.torch.ScalarType ScalarType(this EmbedDtype dtype) =>
+        dtype == EmbedDtype.Bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
+
     /// <summary>Parses a key (case-insensitive).</summary>
     /// <param name="text">User input.</param>
     /// <param name="option">The option or key it came from (<c>--dtype</c>, <c>dtype</c>), named in the message.</param>
@@ -124,6 +128,8 @@ internal static class SettingKeys
 /// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
 /// <param name="Threads">CPU threads for torch (<c>torch.set_num_threads</c>, process-wide), or null to keep torch's default.</param>
 /// <param name="PerToken">Also return per-residue states [L, D] per layer (memory grows with the sequence; off by default).</param>
+/// <param name="ChunkTokens">For a streamed model (<see cref="PlmKit.Models.ILayeredModel.Streamed"/>): most tokens carried from block to block
+/// together, in whole batches (at least one); null: all of them. Sized by <see cref="MemoryPlanner"/>. Results do not depend on it.</param>
 public sealed record EmbedderOptions(
     IReadOnlyList<int> Layers,
     IReadOnlyList<IPooling> Pools,
@@ -134,7 +140,8 @@ public sealed record EmbedderOptions(
     EmbedDtype Dtype = EmbedDtype.Fp32,
     string Device = "auto",
     int? Threads = null,
-    bool PerToken = false)
+    bool PerToken = false,
+    long? ChunkTokens = null)
 {
     /// <summary>
     /// Parses <c>--layers</c>: <c>all</c>, or comma-separated indices where negatives count from

@@ -165,7 +165,12 @@ public sealed record ExperimentConfig
     /// <summary>Dtype, long-sequence policy and device as typed settings (the one parse of <see cref="Dtype"/> and <see cref="Long"/>).</summary>
     /// <exception cref="ConfigurationException">An unknown dtype or policy; the message names the key.</exception>
     [JsonIgnore]
-    public EmbedSettings EmbedSettings => new(EmbedDtypes.Parse(Dtype, "dtype"), LongSequencePolicies.Parse(Long, "long"), Device);
+    public EmbedSettings EmbedSettings => new(EmbedDtypes.Parse(Dtype, "dtype"), LongSequencePolicies.Parse(Long, "long"), Device,
+        MaxMemory is null ? null : MemoryPlanner.ParseSize(MaxMemory, "maxMemory"));
+
+    /// <summary>Memory budget of the embedder (<c>8GB</c>, <c>3.5GB</c>; <see cref="MemoryPlanner.ParseSize"/>): models that do not fit run
+    /// layer-streamed; null: the memory available when each model is opened.</summary>
+    public string? MaxMemory { get; init; }
 
     /// <summary><see cref="Pools"/> as pooling methods (the one parse of the names).</summary>
     /// <exception cref="ConfigurationException">An unknown name; the message lists the known ones.</exception>

@@ -20,9 +20,12 @@ public interface IModelFamily
     /// </summary>
     bool Recognises(string path);
 
-    /// <summary>Loads the model at <paramref name="path"/> (float32, CPU, eval mode), checking every tensor; with <paramref name="withLmHead"/> also its masked-language-model head.</summary>
+    /// <summary>Loads the model at <paramref name="path"/> (eval mode), checking every tensor before reading any; with <paramref name="withLmHead"/> also its masked-language-model head.</summary>
+    /// <param name="path">The model's folder or file.</param>
+    /// <param name="withLmHead">Also load the masked-language-model head.</param>
+    /// <param name="options">Dtype, device and layer streaming; null: float32 on the CPU, all in memory.</param>
     /// <exception cref="ModelLoadException">Missing, damaged or mismatched files; the message names the file and tensor.</exception>
-    LoadedModel Load(string path, bool withLmHead = false);
+    LoadedModel Load(string path, bool withLmHead = false, LoadOptions? options = null);
 
     /// <summary>The folder or file holding <paramref name="model"/>'s weights on this machine (caches only, no downloads), or null.</summary>
     /// <param name="model">One of <see cref="Zoo"/>.</param>

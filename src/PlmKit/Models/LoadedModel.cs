@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace PlmKit.Models;
 
 /// <summary>A model loaded from disk, with where it came from.</summary>
-/// <param name="Model">The model, in float32 on the CPU, in eval mode.</param>
+/// <param name="Model">The model in eval mode, in the dtype and on the device the load asked for (<see cref="LoadOptions"/>; float32 on the CPU by default).</param>
 /// <param name="Name">Short name (zoo name, folder or file name without extension).</param>
 /// <param name="Source">The folder or file it was loaded from.</param>
 /// <param name="WeightFiles">The weight files read, in order (for <see cref="ComputeWeightsSha256"/>).</param>

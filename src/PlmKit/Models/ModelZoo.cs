@@ -29,12 +29,15 @@ public static class ModelZoo
     /// <param name="withLmHead">Also load the masked-language-model head (zero-shot scores); embeddings do not need it.</param>
     /// <param name="adapter">A LoRA fine-tuning checkpoint of <c>plmkit finetune</c> to merge into the weights (ESM-2 only; see <see cref="EsmLora"/>), or null.
     /// The loaded model is then named <c>&lt;model&gt;+&lt;adapter file name&gt;</c> and the adapter file counts among its weight files, so stores and manifests tell it from the base model.</param>
+    /// <param name="options">Dtype, device and layer streaming of the weights; null: float32 on the CPU, all in memory. With an
+    /// <paramref name="adapter"/> the weights load as float32 in memory (the merge adds the low-rank product in float32).</param>
     /// <exception cref="ModelLoadException">Unknown name, files not on this machine, no family recognises the path, damaged files, or an adapter that does not fit.</exception>
-    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null, bool withLmHead = false, string? adapter = null)
+    public static LoadedModel Load(string nameOrPath, Func<string, string?>? environment = null, bool withLmHead = false, string? adapter = null,
+        LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
         var path = Resolve(nameOrPath, environment);
-        var loaded = FamilyOf(path).Load(path, withLmHead);
+        var loaded = FamilyOf(path).Load(path, withLmHead, adapter is null ? options : null);
         if (Find(nameOrPath) is { } zoo && !Directory.Exists(nameOrPath) && !File.Exists(nameOrPath)) loaded = loaded with { Name = zoo.Name };
         if (adapter is null) return loaded;
         if (loaded.Model is not EsmModel esm)

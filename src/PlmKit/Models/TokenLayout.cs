@@ -77,6 +77,16 @@ internal sealed class TokenLayout
         return new TokenLayout(b, t, runs, offset, tensor(rows, device: padding.device));
     }
 
+    /// <summary>Takes the index tensor out of the current dispose scope (a <see cref="LayerPass"/> owns it).</summary>
+    internal TokenLayout Detach()
+    {
+        index?.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    /// <summary>Frees the index tensor.</summary>
+    internal void Dispose() => index?.Dispose();
+
     /// <summary>[B, T, D] → the real tokens' rows [N, D], in row order.</summary>
     public Tensor Pack(Tensor x)
     {

@@ -63,108 +63,127 @@ public static class WeightFiles
 
     /// <summary>
     /// Checks that <paramref name="state"/> holds exactly the parameters and buffers of
-    /// <paramref name="model"/> with their shapes and a floating-point type, then copies them in
-    /// (cast to the model's dtype). Nothing is copied when a check fails.
+    /// <paramref name="model"/> with their shapes and a floating-point type, then reads them in
+    /// one by one (cast to each parameter's dtype and device). Nothing is read when a check fails.
     /// </summary>
     /// <param name="model">The freshly built model.</param>
-    /// <param name="state">Module name → tensor read from the files.</param>
-    /// <param name="origin">Module name → (file, key in that file), for messages.</param>
+    /// <param name="state">Module name → tensor of the files.</param>
     /// <param name="source">The folder or file loaded, for the message on a missing tensor.</param>
     /// <param name="displayName">Module name → the key users would see in their file.</param>
     /// <param name="description">What the model is, e.g. "2-layer ESM C (d_model 64)", for the message on an unexpected tensor.</param>
+    /// <param name="streamed">For a model built with one block (<see cref="WeightPlacement.Streamed"/>): the blocks' module prefix
+    /// (<c>layers</c>) and their number L. The slot's tensors (<c>layers.0.*</c>) stand for every block's, which are checked
+    /// against the slot's shapes but not read.</param>
+    /// <returns>With <paramref name="streamed"/>, the blocks' tensors (module name → tensor) for <see cref="BlockStream"/>; otherwise empty.</returns>
     /// <exception cref="ModelLoadException">A tensor is missing, unexpected, misshapen or not floating point.</exception>
-    public static void Assign(nn.Module model, IReadOnlyDictionary<string, Tensor> state,
-        IReadOnlyDictionary<string, (string File, string Key)> origin, string source, Func<string, string> displayName, string description)
+    public static IReadOnlyDictionary<string, StoredTensor> Assign(nn.Module model, IReadOnlyDictionary<string, StoredTensor> state,
+        string source, Func<string, string> displayName, string description, (string Prefix, int Blocks)? streamed = null)
     {
         var expected = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in model.named_parameters()) expected[name] = p;
-        foreach (var (name, b) in model.named_buffers()) expected[name] = b;
+        var inBlocks = new HashSet<string>(StringComparer.Ordinal);
+        var slotPrefix = streamed is { } s ? s.Prefix + ".0." : null;
+        foreach (var (name, t) in model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.named_buffers()))
+        {
+            if (slotPrefix is not null && name.StartsWith(slotPrefix, StringComparison.Ordinal))
+                for (int i = 0; i < streamed!.Value.Blocks; i++)
+                {
+                    var blockName = $"{streamed.Value.Prefix}.{i}.{name[slotPrefix.Length..]}";
+                    expected[blockName] = t;
+                    inBlocks.Add(blockName);
+                }
+            else expected[name] = t;
+        }
 
-        foreach (var name in state.Keys)
+        foreach (var (name, tensor) in state)
             if (!expected.ContainsKey(name))
-            {
-                var (file, key) = origin[name];
-                throw new ModelLoadException($"{file}: unexpected tensor '{key}' for a {description} " +
+                throw new ModelLoadException($"{tensor.File}: unexpected tensor '{tensor.Key}' for a {description} " +
                                              "(is the file from another model or family, or the config from another size?).");
-            }
         foreach (var (name, target) in expected)
         {
             if (!state.TryGetValue(name, out var tensor))
                 throw new ModelLoadException($"{source}: tensor '{displayName(name)}' is missing (expected shape {Shape(target.shape)}); the file is incomplete or from another model, or the config gives another size than the weights have.");
-            if (!tensor.shape.SequenceEqual(target.shape))
-                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has shape {Shape(tensor.shape)}, expected {Shape(target.shape)} for a {description}.");
-            if (!tensor.is_floating_point())
-                throw new ModelLoadException($"{origin[name].File}: tensor '{origin[name].Key}' has type {tensor.dtype}, expected a floating-point type.");
+            if (!tensor.Shape.SequenceEqual(target.shape))
+                throw new ModelLoadException($"{tensor.File}: tensor '{tensor.Key}' has shape {Shape(tensor.Shape)}, expected {Shape(target.shape)} for a {description}.");
+            if (!tensor.IsFloatingPoint)
+                throw new ModelLoadException($"{tensor.File}: tensor '{tensor.Key}' is not of a floating-point type.");
         }
-        using (no_grad())
-            foreach (var (name, target) in expected)
-                target.copy_(state[name].to(target.dtype));
+        var blockTensors = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach (var (name, target) in expected)
+        {
+            if (inBlocks.Contains(name)) blockTensors[name] = state[name];
+            else state[name].CopyTo(target);
+        }
+        return blockTensors;
     }
 
-    private static readonly Dictionary<string, int> SafetensorsTypeSize = new()
+    private static bool IsBlockName(string name, string prefix)
     {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
-    };
+        if (!name.StartsWith(prefix + ".", StringComparison.Ordinal)) return false;
+        var rest = name.AsSpan(prefix.Length + 1);
+        int dot = rest.IndexOf('.');
+        return dot > 0 && int.TryParse(rest[..dot], out _);
+    }
+
+    /// <summary>Weight sizes in the compute dtype (<see cref="LoadOptions.StreamBlocks"/>), from the files' headers.</summary>
+    /// <param name="state">Module name → tensor, as given to <see cref="Assign"/>.</param>
+    /// <param name="blockPrefix">The blocks' module prefix (<c>layers</c>).</param>
+    /// <param name="blocks">L.</param>
+    /// <param name="elementSize">Bytes per element in the compute dtype.</param>
+    /// <param name="hidden">Width D.</param>
+    /// <param name="heads">Attention heads.</param>
+    public static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, int hidden, int heads)
+    {
+        long total = 0, inBlocks = 0;
+        foreach (var (name, t) in state)
+        {
+            long bytes = t.Shape.Aggregate(1L, (a, b) => a * b) * elementSize;
+            total += bytes;
+            if (IsBlockName(name, blockPrefix)) inBlocks += bytes;
+        }
+        long block = blocks == 0 ? 0 : inBlocks / blocks;
+        return new WeightSizes(total, total - inBlocks, block, blocks, hidden, heads, elementSize);
+    }
 
     /// <summary>
-    /// Checks the safetensors header against the file (PyBridge reads past the end of a truncated
-    /// file without saying so) and reads the wanted tensors.
+    /// Opens the safetensors files of a model and lists their wanted tensors by module name; the
+    /// caller disposes the files once the tensors are read (or keeps them open for streaming).
     /// </summary>
+    /// <param name="files">The files, in order.</param>
+    /// <param name="moduleName">File key → module name, or null for a tensor the model does not take.</param>
+    /// <exception cref="ModelLoadException">Truncated file, damaged header, unsupported dtype.</exception>
+    public static (List<SafetensorsFile> Open, Dictionary<string, StoredTensor> State) OpenSafetensors(IEnumerable<string> files, Func<string, string?> moduleName)
+    {
+        var open = new List<SafetensorsFile>();
+        var state = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var path in files)
+            {
+                var file = SafetensorsFile.Open(path);
+                open.Add(file);
+                foreach (var key in file.Keys)
+                    if (moduleName(key) is { } name) state[name] = file.Tensor(key);
+            }
+            return (open, state);
+        }
+        catch
+        {
+            foreach (var f in open) f.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the wanted tensors of a small safetensors file (an adapter) whole.</summary>
     /// <param name="file">A <c>.safetensors</c> file.</param>
     /// <param name="wanted">Which keys to read (the others are checked, not read).</param>
     /// <returns>Key → tensor on the CPU in the file's dtype; the caller disposes them.</returns>
     /// <exception cref="ModelLoadException">Truncated file, damaged header, unsupported dtype.</exception>
     public static Dictionary<string, Tensor> ReadSafetensors(string file, Func<string, bool> wanted)
     {
-        long length = new FileInfo(file).Length;
-        var keep = new List<string>();
-        using (var stream = File.OpenRead(file))
-        {
-            var lenBytes = new byte[8];
-            if (length < 8 || stream.Read(lenBytes, 0, 8) != 8)
-                throw new ModelLoadException($"{file}: truncated (no safetensors header).");
-            ulong headerLength = BitConverter.ToUInt64(lenBytes);
-            if (headerLength > (ulong)(length - 8))
-                throw new ModelLoadException($"{file}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
-            var header = new byte[headerLength];
-            stream.ReadExactly(header);
-            JsonElement root;
-            try
-            {
-                using var doc = JsonDocument.Parse(header);
-                root = doc.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                throw new ModelLoadException($"{file}: damaged safetensors header ({e.Message}).");
-            }
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new ModelLoadException($"{file}: damaged safetensors header (a JSON {root.ValueKind.ToString().ToLowerInvariant()}, expected an object of tensors).");
-            long dataLength = length - 8 - (long)headerLength;
-            foreach (var entry in root.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__") continue;
-                try
-                {
-                    var dtype = entry.Value.GetProperty("dtype").GetString()!;
-                    var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                    if (!SafetensorsTypeSize.TryGetValue(dtype, out var size))
-                        throw new ModelLoadException($"{file}: tensor '{entry.Name}' has unsupported dtype {dtype}.");
-                    long bytes = shape.Aggregate(1L, (a, b) => a * b) * size;
-                    if (offsets.Length != 2 || offsets[1] - offsets[0] != bytes)
-                        throw new ModelLoadException($"{file}: tensor '{entry.Name}': data offsets do not match shape {Shape(shape)} of {dtype}.");
-                    if (offsets[1] > dataLength)
-                        throw new ModelLoadException($"{file}: truncated: tensor '{entry.Name}' ends at byte {offsets[1]} of the data, the file holds {dataLength}.");
-                }
-                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
-                {
-                    throw new ModelLoadException($"{file}: damaged safetensors header entry '{entry.Name}'.");
-                }
-                if (wanted(entry.Name)) keep.Add(entry.Name);
-            }
-        }
-        return Safetensors.LoadStateDict(file, keep);
+        using var open = SafetensorsFile.Open(file);
+        var result = new Dictionary<string, Tensor>();
+        foreach (var key in open.Keys.Where(wanted)) result[key] = open.Read(key);
+        return result;
     }
 
     /// <summary>

@@ -22,4 +22,17 @@ public sealed class ExperimentFileMessageTests : IDisposable
         Assert.DoesNotContain(".NET", e.Message);
         Assert.DoesNotContain("System.", e.Message);
     }
+
+    [Fact]
+    public void MaxMemoryReachesTheEmbedSettingsAndABadOneNamesTheKey()
+    {
+        var data = _tmp.Write("x.csv", "mutant,DMS_score\nA1C,0.5\n").Replace("\\", "/");
+        string File(string extra) => $$"""{"datasets":[{"path":"{{data}}"}],"models":["a"]{{extra}}}""";
+        var good = ExperimentConfig.Load(_tmp.Write("good.json", File(", \"maxMemory\": \"3.5GB\"")));
+        Assert.Equal(3584L << 20, good.EmbedSettings.MaxMemoryBytes);
+        Assert.Null(ExperimentConfig.Load(_tmp.Write("none.json", File(""))).EmbedSettings.MaxMemoryBytes);
+        var e = Assert.Throws<InputException>(() => ExperimentConfig.Load(_tmp.Write("bad.json", File(", \"maxMemory\": \"lots\""))));
+        Assert.Contains("bad.json", e.Message);
+        Assert.Contains("maxMemory: 'lots' is not a memory size", e.Message);
+    }
 }

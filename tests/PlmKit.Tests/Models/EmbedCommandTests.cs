@@ -80,6 +80,9 @@ public sealed class EmbedCommandTests : IDisposable
         { ["--device", "tpu"], "unknown device 'tpu'" },
         { ["--model", "esm9_nothing"], "'esm9_nothing' is neither a file or folder nor a known model" },
         { ["--max-tokens", "many"], "many" },
+        { ["--max-memory", "8 parsecs"], "--max-memory: '8 parsecs' is not a memory size" },
+        { ["--max-memory", "0GB"], "--max-memory: '0GB' is not a memory size" },
+        { ["--max-memory", "1MB"], "--max-memory (1 MB) is below what layer streaming needs for one batch" },
     };
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed record EmbedJobOptions
     /// <summary>Pooling methods; their <see cref="IPooling.Name"/> names the files <c>layer&lt;k&gt;.&lt;name&gt;.csv</c>.</summary>
     public IReadOnlyList<IPooling> Pools { get; init; } = [new MeanPooling()];
 
-    /// <summary>Dtype, long-sequence policy and device.</summary>
+    /// <summary>Dtype, long-sequence policy, device and memory budget.</summary>
     public EmbedSettings Settings { get; init; } = new();
 
     /// <summary>Token budget per forward batch.</summary>
@@ -60,6 +60,13 @@ public sealed record EmbedJobOptions
 /// <param name="Elapsed">Time since embedding began.</param>
 public sealed record EmbedProgress(int Done, int ToDo, long Tokens, TimeSpan Elapsed);
 
+/// <summary>What an <see cref="EmbedJob"/> is about to do, told before the first batch.</summary>
+/// <param name="Memory">The memory mode, why, and the expected peak.</param>
+/// <param name="Tokens">Tokens of the distinct sequences (before the store is asked which are done).</param>
+/// <param name="EstimatedSeconds">Estimated embedding time: the blocks' multiply-adds for <paramref name="Tokens"/> at the rate of a matrix product
+/// of the model's width timed on this machine just now (attention and, when streamed, weight reads not counted: a lower bound).</param>
+public sealed record EmbedPlan(MemoryPlan Memory, long Tokens, double EstimatedSeconds);
+
 /// <summary>What an <see cref="EmbedJob"/> did.</summary>
 /// <param name="Ids">Ids in the input (one per id; repeats with the same sequence count once).</param>
 /// <param name="Store">Distinct sequences of this shard, reused from the store, embedded now, vectors added.</param>
@@ -85,10 +92,11 @@ public static class EmbedJob
     /// <summary>Runs the job (see the class summary).</summary>
     /// <param name="o">What to embed.</param>
     /// <param name="progress">Told after each protein embedded, or null.</param>
+    /// <param name="planned">Told the memory mode, expected peak and estimated time before the first batch, or null.</param>
     /// <exception cref="ConfigurationException">An inert or contradictory option combination, bad layers, sizes or device.</exception>
     /// <exception cref="InputException">Bad input file or sequences (file and line named).</exception>
     /// <exception cref="ModelLoadException">Model not found or damaged.</exception>
-    public static EmbedJobReport Run(EmbedJobOptions o, IProgress<EmbedProgress>? progress = null)
+    public static EmbedJobReport Run(EmbedJobOptions o, IProgress<EmbedProgress>? progress = null, Action<EmbedPlan>? planned = null)
     {
         if (o.PerToken && o.Store is not null) throw new ConfigurationException("--per-token cannot be combined with --store (the store keeps pooled vectors only).");
         if (o.Shard.Count > 1 && o.Store is null) throw new ConfigurationException("--shard needs --store (each shard fills a store; merge them with plmkit store merge).");
@@ -103,11 +111,17 @@ public static class EmbedJob
         var items = records.Select(r => (r.Id, r.Sequence)).ToList();
         ResidueAlphabet.Validate(items, o.Input);
 
-        using var source = ModelEmbeddingSource.Open(o.Model, o.Settings, o.MaxTokens, o.Threads, o.Adapter);
+        using var source = ModelEmbeddingSource.Open(o.Model, o.Settings, o.MaxTokens, o.Threads, o.Adapter,
+            items.Count == 0 ? null : items.Max(i => i.Sequence.Length) + 2L);
         var layers = EmbedderOptions.ParseLayers(o.Layers, source.LayerCount);
         source.PerToken = o.PerToken;
         var embedder = source.CreateEmbedder(layers, o.Pools);
         embedder.Check(items, o.Input);
+        if (planned is not null)
+        {
+            long planTokens = items.Select(i => i.Sequence).Distinct(StringComparer.Ordinal).Sum(q => embedder.TokensFor(q.Length));
+            planned(new EmbedPlan(source.Plan, planTokens, MemoryPlanner.EstimateSeconds(source.Loaded.Model.Info, planTokens, o.Settings.Dtype, source.Device)));
+        }
 
         bool writes = o.Shard.Count == 1;
         string? temp = null;
@@ -192,6 +206,7 @@ public static class EmbedJob
             .Config("per_token", o.PerToken)
             .Config("store", o.Store is null ? null : Path.GetFullPath(o.Store))
             .Config("commit_every", o.CommitEvery)
+            .Config("max_memory_bytes", o.Settings.MaxMemoryBytes)
             .Input(o.Input)
             .Set("embedding", new Dictionary<string, object>
             {
@@ -201,6 +216,17 @@ public static class EmbedJob
                 ["embedded_now"] = stored.Computed,
                 ["tokens"] = tokens,
                 ["seconds"] = seconds,
+            })
+            // Peak resident size of the whole process (VmHWM: loading, embedding and writing), null where /proc is missing.
+            .Set("memory", new Dictionary<string, object?>
+            {
+                ["mode"] = source.Plan.Mode,
+                ["reason"] = source.Plan.Reason,
+                ["expected_peak_bytes"] = source.Plan.ExpectedPeakBytes,
+                ["chunk_tokens"] = source.Plan.Streamed ? source.Plan.ChunkTokens : null,
+                ["block_reads"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.Reads,
+                ["block_read_seconds"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.ReadSeconds,
+                ["peak_rss_bytes"] = ProcessMemory.PeakResidentBytes(),
             })
             // Per id in input order; how the long-sequence policy treated it is known for the sequences embedded now.
             .Set("sequences", items.Select(i =>

@@ -37,7 +37,10 @@ public interface IEmbeddingSource
 /// <param name="Dtype">Forward-pass precision (<see cref="EmbedDtypes.Parse"/>).</param>
 /// <param name="LongPolicy">Policy for sequences over the family's limit (<see cref="LongSequencePolicies.Parse"/>).</param>
 /// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda[:N]</c>.</param>
-public sealed record EmbedSettings(EmbedDtype Dtype = EmbedDtype.Fp32, LongSequencePolicy LongPolicy = LongSequencePolicies.Default, string Device = "auto");
+/// <param name="MaxMemoryBytes">Memory budget of the run in bytes (<see cref="MemoryPlanner.ParseSize"/>): a model that does not fit it runs
+/// layer-streamed (<see cref="MemoryPlanner"/>); null: the memory available when the model is opened. Not part of store keys (outputs do not depend on it).</param>
+public sealed record EmbedSettings(EmbedDtype Dtype = EmbedDtype.Fp32, LongSequencePolicy LongPolicy = LongSequencePolicies.Default, string Device = "auto",
+    long? MaxMemoryBytes = null);
 
 /// <summary>Opens models by name (zoo name, folder, checkpoint) as embedding sources.</summary>
 public interface IEmbeddingSourceFactory

@@ -16,8 +16,17 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     private readonly int _tokensPerBatch;
     private readonly int? _threads;
 
-    private ModelEmbeddingSource(LoadedModel loaded, string weightsSha256, EmbedDtype dtype, LongSequencePolicy policy, string device, int tokensPerBatch, int? threads)
+    private readonly long? _maxMemory;
+    private readonly WeightSizes? _sizes;
+    private readonly long _longest;
+
+    private ModelEmbeddingSource(LoadedModel loaded, string weightsSha256, EmbedDtype dtype, LongSequencePolicy policy, string device, int tokensPerBatch, int? threads,
+        long? maxMemory, WeightSizes? sizes, MemoryPlan plan, long longest)
     {
+        _longest = longest;
+        _maxMemory = maxMemory;
+        _sizes = sizes;
+        Plan = plan;
         _loaded = loaded;
         WeightsSha256 = weightsSha256;
         ModelId = IdOf(loaded.Model.Info.Family, weightsSha256);
@@ -37,13 +46,34 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <param name="tokensPerBatch">Token budget per forward batch.</param>
     /// <param name="threads">Torch CPU threads, or null.</param>
     /// <param name="adapter">A LoRA checkpoint to merge into the weights (its bytes join the weights' hash, so the store keeps fine-tuned vectors apart), or null.</param>
+    /// <param name="longestTokens">Tokens of the longest input when known (sizes attention's working memory in the memory plan), else null for a whole batch.</param>
     /// <exception cref="ModelLoadException">Not found or damaged.</exception>
+    /// <exception cref="ConfigurationException">The memory budget is below what even layer streaming needs.</exception>
     public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null,
-        string? adapter = null)
+        string? adapter = null, long? longestTokens = null)
     {
-        var loaded = ModelZoo.Load(model, adapter: adapter);
+        long longest = Math.Min(longestTokens ?? tokensPerBatch, tokensPerBatch);
+        // Weights are read straight into the compute dtype and device (no float32 copy of a bfloat16
+        // model); the mode is chosen from the files' headers before any weight is read. The batch's
+        // longest input is not known yet: attention's working memory is sized for the whole batch.
+        WeightSizes? sizes = null;
+        MemoryPlan? plan = null;
+        var options = new LoadOptions
+        {
+            Dtype = settings.Dtype.ScalarType(),
+            Device = TorchRuntime.ResolveDevice(settings.Device),
+            StreamBlocks = s =>
+            {
+                sizes = s;
+                plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, 1);
+                return plan.Streamed;
+            },
+        };
+        var loaded = ModelZoo.Load(model, adapter: adapter, options: options);
+        // A LoRA merge loads float32 weights in memory, without asking.
+        plan ??= new MemoryPlan(false, "a LoRA adapter is merged into float32 weights held in memory", 0, tokensPerBatch, settings.MaxMemoryBytes);
         var sha = loaded.ComputeWeightsSha256();
-        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads);
+        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads, settings.MaxMemoryBytes, sizes, plan, longest);
     }
 
     /// <summary>The store's model identity: <c>&lt;family&gt;:&lt;weights SHA-256&gt;</c>.</summary>
@@ -70,6 +100,15 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <inheritdoc/>
     public string Device => TorchRuntime.ResolveDevice(_device).ToString();
 
+    /// <summary>The memory mode chosen when the model was opened; <see cref="CreateEmbedder"/> sizes streamed chunks for the layers asked for.</summary>
+    public MemoryPlan Plan { get; private set; }
+
+    /// <summary>Weight sizes in the compute dtype, from the files' headers (null after a LoRA merge).</summary>
+    public WeightSizes? Sizes => _sizes;
+
+    /// <summary>Told (block, blocks) as a streamed chunk passes each block (<see cref="Embedder.LayerDone"/>).</summary>
+    public Action<int, int>? LayerDone { get; set; }
+
     /// <summary>The loaded model (for manifests).</summary>
     public LoadedModel Loaded => _loaded;
 
@@ -87,8 +126,14 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <see cref="Embedder.Check"/> before any work, <see cref="Embedder.MaxResidues"/> and token counts.
     /// </summary>
     /// <exception cref="ConfigurationException">Layers out of range, a pooling that cannot work at this width, bad device or threads.</exception>
-    public Embedder CreateEmbedder(IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools) =>
-        new(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken));
+    public Embedder CreateEmbedder(IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools)
+    {
+        // Streamed: the chunk holds the states of every pooled layer until pooling.
+        if (Plan.Streamed && _sizes is not null)
+            Plan = MemoryPlanner.Choose(_sizes, _maxMemory, _tokensPerBatch, _longest, layers.Count) is { Streamed: true } p ? p : Plan;
+        return new(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken,
+            ChunkTokens: Plan.Streamed ? Plan.ChunkTokens : null)) { LayerDone = LayerDone };
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<float[][]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<int> layers, IReadOnlyList<IPooling> pools)

@@ -9,7 +9,7 @@ public sealed record LoadedAmplify : LoadedModel
     /// <summary>Wraps a loaded AMPLIFY model.</summary>
     public LoadedAmplify(AmplifyModel model, string name, string source, IReadOnlyList<string> weightFiles) : base(model, name, source, weightFiles) => Model = model;
 
-    /// <summary>The model, in float32 on the CPU, in eval mode.</summary>
+    /// <summary>The model in eval mode, in the dtype and on the device the load asked for (float32 on the CPU by default).</summary>
     public new AmplifyModel Model { get; }
 }
 
@@ -27,8 +27,9 @@ public static class AmplifyCheckpoint
     /// <param name="final">What the last layer L is: SWAT's LayerNorm (the study's vectors; the default), the model's RMSNorm, or none.
     /// Non-default variants get their own <see cref="ModelInfo.Family"/> (<c>amplify+rmsnorm</c>, <c>amplify+nonorm</c>), so the store keeps them apart.</param>
     /// <param name="withLmHead">Also load the <c>decoder</c> (for logits); otherwise <c>decoder.*</c> is ignored.</param>
+    /// <param name="options">Dtype, device and layer streaming of the weights; null: float32 on the CPU, all in memory.</param>
     /// <exception cref="ModelLoadException">Missing or unreadable files, an unsupported or unknown config field, a missing, unexpected or misshapen tensor (named with its file).</exception>
-    public static LoadedAmplify Load(string path, AmplifyFinal final = AmplifyFinal.SwatLayerNorm, bool withLmHead = false)
+    public static LoadedAmplify Load(string path, AmplifyFinal final = AmplifyFinal.SwatLayerNorm, bool withLmHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
         if (File.Exists(path))
@@ -41,33 +42,44 @@ public static class AmplifyCheckpoint
         var tokenizer = AmplifyTokenizer.ForFolder(path, config, configPath);
         var files = WeightFilesIn(path);
 
-        var state = new Dictionary<string, Tensor>();
-        var origin = new Dictionary<string, (string File, string Key)>();
+        options ??= LoadOptions.Default;
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+        bool pickle = files[0].EndsWith(".bin", StringComparison.Ordinal);
+        var raw = pickle ? WeightFiles.ReadPickle(files[0]).State : new Dictionary<string, Tensor>();
+        List<SafetensorsFile> open = [];
+        Dictionary<string, StoredTensor> state;
+        if (pickle) state = raw.Where(p => Wanted(p.Key, withLmHead)).ToDictionary(p => p.Key, p => StoredTensor.InMemory(files[0], p.Key, p.Value));
+        else (open, state) = WeightFiles.OpenSafetensors(files, key => Wanted(key, withLmHead) ? key : null);
+        AmplifyModel? model = null;
+        bool streamed = false;
         try
         {
-            foreach (var file in files)
-            {
-                var raw = file.EndsWith(".bin", StringComparison.Ordinal)
-                    ? WeightFiles.ReadPickle(file).State
-                    : WeightFiles.ReadSafetensors(file, key => Wanted(key, withLmHead));
-                foreach (var (key, tensor) in raw)
-                {
-                    if (!Wanted(key, withLmHead)) { tensor.Dispose(); continue; }
-                    state[key] = tensor;
-                    origin[key] = (file, key);
-                }
-            }
-            var model = new AmplifyModel(config, tokenizer, final, withLmHead);
-            WeightFiles.Assign(model, state, origin, path, name => name,
-                $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})");
+            var placement = new WeightPlacement(options.Dtype, options.Device);
+            // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads)) == true;
+            if (streamed && pickle)
+                throw new ModelLoadException($"{files[0]}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
+                                             "convert them to safetensors, or allow more memory.");
+            model = new AmplifyModel(config, tokenizer, final, withLmHead, placement with { Streamed = streamed });
+            var blocks = WeightFiles.Assign(model, state, path, n => n,
+                $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})",
+                streamed ? (BlockPrefix, config.Layers) : null);
+            if (streamed) model.StreamFrom(new BlockStream(BlockPrefix, blocks, open));
             model.PrepareForInference();
-            return new LoadedAmplify(model, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))), path, files);
+            var loaded = new LoadedAmplify(model, name, path, files);
+            model = null;
+            return loaded;
         }
         finally
         {
-            foreach (var t in state.Values) t.Dispose();
+            model?.Dispose();
+            if (!streamed || model is not null)
+                foreach (var f in open) f.Dispose();
+            foreach (var t in raw.Values) t.Dispose();
         }
     }
+
+    private const string BlockPrefix = "transformer_encoder";
 
     // The decoder is the LM head: read only when logits are wanted.
     private static bool Wanted(string key, bool withLmHead) => withLmHead || !key.StartsWith("decoder.", StringComparison.Ordinal);

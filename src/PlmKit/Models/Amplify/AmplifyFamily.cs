@@ -22,7 +22,7 @@ public sealed class AmplifyFamily : IModelFamily
     public bool Recognises(string path) => Directory.Exists(path) && ModelZoo.ConfigModelType(path) == "AMPLIFY";
 
     /// <inheritdoc/>
-    public LoadedModel Load(string path, bool withLmHead = false) => AmplifyCheckpoint.Load(path, withLmHead: withLmHead);
+    public LoadedModel Load(string path, bool withLmHead = false, LoadOptions? options = null) => AmplifyCheckpoint.Load(path, withLmHead: withLmHead, options: options);
 
     /// <inheritdoc/>
     public string? Locate(ZooModel model, Func<string, string?> environment) =>

@@ -39,7 +39,7 @@ public enum AmplifyFinal
 /// overloads that take every Scalar explicitly (see <see cref="Esm.EsmModel"/>'s remarks and
 /// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
-public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
+public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel, ILayeredModel
 {
     /// <summary>Shape and token ids of this model.</summary>
     public AmplifyConfig Config { get; }
@@ -63,24 +63,28 @@ public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
     /// <param name="tokenizer">The folder's tokenizer (its <see cref="AmplifyTokenizer.Pad"/> marks padding).</param>
     /// <param name="final">What layer L is.</param>
     /// <param name="withLmHead">Build the <c>decoder</c> (needed for logits only).</param>
-    public AmplifyModel(AmplifyConfig config, AmplifyTokenizer tokenizer, AmplifyFinal final = AmplifyFinal.SwatLayerNorm, bool withLmHead = false)
+    /// <param name="placement">Weight dtype, device and streaming; null: float32 on the CPU, all blocks.</param>
+    public AmplifyModel(AmplifyConfig config, AmplifyTokenizer tokenizer, AmplifyFinal final = AmplifyFinal.SwatLayerNorm, bool withLmHead = false,
+        WeightPlacement? placement = null)
         : base(nameof(AmplifyModel))
     {
+        var p = placement ?? WeightPlacement.Default;
         config.Validate(nameof(config));
         Config = config;
         Final = final;
         this.tokenizer = tokenizer;
         rotary = new AmplifyRotary(config.HeadDim, config.MaxLength);
         // padding_idx only matters for training; the released <pad> row is whatever the file holds.
-        encoder = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
-        transformer_encoder = new ModuleList<AmplifyBlock>(Enumerable.Range(0, config.Layers).Select(_ => new AmplifyBlock(config)).ToArray());
-        layer_norm_2 = new AmplifyRmsNorm(config.HiddenSize, config.NormEps);
+        encoder = Blank.Embedding(config.VocabSize, config.HiddenSize, config.PadTokenId, p);
+        // Streamed: one block, the slot every block's weights are read into when it runs.
+        transformer_encoder = new ModuleList<AmplifyBlock>(Enumerable.Range(0, p.Streamed ? 1 : config.Layers).Select(_ => new AmplifyBlock(config, p)).ToArray());
+        layer_norm_2 = new AmplifyRmsNorm(config.HiddenSize, config.NormEps, p);
         register_module(nameof(encoder), encoder);
         register_module(nameof(transformer_encoder), transformer_encoder);
         register_module(nameof(layer_norm_2), layer_norm_2);
         if (withLmHead)
         {
-            decoder = nn.Linear(config.HiddenSize, config.VocabSize);
+            decoder = Blank.Linear(config.HiddenSize, config.VocabSize, true, p);
             register_module(nameof(decoder), decoder);
         }
     }
@@ -138,6 +142,36 @@ public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
 
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode(true);
+        var result = new Dictionary<int, Tensor>();
+        using var pass = Begin(tokens);
+        if (layers.Contains(0)) result[0] = Representation(pass);
+        while (pass.Layer < last)
+        {
+            Step(pass);
+            if (layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
+        }
+        Tensor? logitsOut = logits ? pass.Layout.Unpack(decoder!.forward(layer_norm_2.forward(pass.X))) : null;
+        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
+        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
+
+    private BlockStream? stream;
+
+    /// <inheritdoc/>
+    public bool Streamed => stream is not null;
+
+    /// <inheritdoc/>
+    public BlockStream? Streaming => stream;
+
+    /// <summary>Makes this one-block model (<see cref="WeightPlacement.Streamed"/>) read its blocks from <paramref name="blocks"/>; the model disposes it.</summary>
+    internal void StreamFrom(BlockStream blocks) => stream = blocks;
+
+    /// <inheritdoc/>
+    public LayerPass Begin(Tensor tokens)
+    {
+        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
         using var pad = tokenizer.Pad.ToScalar();
         // From here on only the real tokens are computed: [N, D] rows, attention per run of equal-length rows.
         var layout = TokenLayout.Of(tokens.eq(pad));
@@ -145,32 +179,42 @@ public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
         if (longest > Config.MaxLength)
             throw new ArgumentException($"a row has {longest} tokens; AMPLIFY takes at most {Config.MaxLength} (max_length: {Config.MaxResidues} residues with <bos> and <eos>).");
         // Embed the packed tokens only: [N] → [N, D].
-        var x = encoder.forward(layout.Pack(tokens.unsqueeze(-1)).squeeze(-1));
-        var kept = new Dictionary<int, Tensor>();
-        if (layers.Contains(0)) kept[0] = x;
-
-        for (int i = 0; i < transformer_encoder.Count; i++)
-        {
-            // A scope per block frees its intermediates (attention, the 2F-wide SwiGLU input) right away.
-            Tensor next;
-            using (NewDisposeScope())
-            {
-                next = transformer_encoder[i].Forward(x, layout, rotary);
-                next.MoveToOuterDisposeScope();
-            }
-            if (!kept.ContainsValue(x)) x.Dispose();
-            x = next;
-            if (i + 1 < last && layers.Contains(i + 1)) kept[i + 1] = x;
-        }
-        if (layers.Contains(last)) kept[last] = FinalRepresentation(x);
-        Tensor? logitsOut = logits ? layout.Unpack(decoder!.forward(layer_norm_2.forward(x))) : null;
-
-        var result = new Dictionary<int, Tensor>();
-        foreach (var (k, t) in kept) result[k] = layout.Unpack(t).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        return new LayerPass(layout, encoder.forward(layout.Pack(tokens.unsqueeze(-1)).squeeze(-1)));
     }
 
-    /// <summary>Layer L from the last block's output [N, D], as <see cref="Final"/> says.</summary>
+    /// <inheritdoc/>
+    public void Step(LayerPass pass)
+    {
+        if (pass.Layer >= Config.Layers) throw new InvalidOperationException($"the pass is at the last layer ({Config.Layers}).");
+        using var noGrad = inference_mode(true);
+        var block = Block(pass.Layer);
+        // A scope per block frees its intermediates (attention, the 2F-wide SwiGLU input) right away.
+        using var scope = NewDisposeScope();
+        pass.Advance(block.Forward(pass.X, pass.Layout, rotary));
+    }
+
+    /// <inheritdoc/>
+    public Tensor Representation(LayerPass pass)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
+        var x = pass.Layer == Config.Layers ? FinalRepresentation(pass.X) : pass.X;
+        return pass.Layout.Unpack(x).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    // Block i (0-based): in memory, or read into the one slot when streamed.
+    private AmplifyBlock Block(int i)
+    {
+        if (stream is null) return transformer_encoder[i];
+        var slot = transformer_encoder[0];
+        if (stream.Loaded != i)
+        {
+            stream.Load(i, slot);
+            slot.Fuse();
+        }
+        return slot;
+    }
+
     private Tensor FinalRepresentation(Tensor last) => Final switch
     {
         // SWAT's nn.LayerNorm(hidden_size) as constructed: weight 1 and bias 0 change nothing, so none are passed.
@@ -214,7 +258,11 @@ public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing) rotary.Dispose();
+        if (disposing)
+        {
+            rotary.Dispose();
+            stream?.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
@@ -238,26 +286,37 @@ public sealed class AmplifyBlock : nn.Module
     // state dict (assigned after RegisterComponents, so never registered).
     private Tensor? qkvWeight;
 
-    internal AmplifyBlock(AmplifyConfig config) : base(nameof(AmplifyBlock))
+    internal AmplifyBlock(AmplifyConfig config, WeightPlacement p) : base(nameof(AmplifyBlock))
     {
         heads = config.Heads;
         int d = config.HiddenSize;
-        q = nn.Linear(d, d, hasBias: false);
-        k = nn.Linear(d, d, hasBias: false);
-        v = nn.Linear(d, d, hasBias: false);
-        wo = nn.Linear(d, d, hasBias: false);
-        ffn = new AmplifySwiGlu(d, config.FfnHidden);
-        attention_norm = new AmplifyRmsNorm(d, config.NormEps);
-        ffn_norm = new AmplifyRmsNorm(d, config.NormEps);
+        // q, k and v are views of one stacked [3D, D] matrix from the start (see Fuse).
+        var (stacked, w) = Blank.Stacked(3, [d, d], p);
+        q = nn.Linear(w[0], null);
+        k = nn.Linear(w[1], null);
+        v = nn.Linear(w[2], null);
+        wo = Blank.Linear(d, d, false, p);
+        ffn = new AmplifySwiGlu(d, config.FfnHidden, p);
+        attention_norm = new AmplifyRmsNorm(d, config.NormEps, p);
+        ffn_norm = new AmplifyRmsNorm(d, config.NormEps, p);
         RegisterComponents();
+        qkvWeight = stacked;
     }
 
     /// <summary>Rebuilds the stacked q/k/v weight from the current parameters.</summary>
     internal void Fuse()
     {
-        qkvWeight?.Dispose();
+        // Loaded in place, q, k and v still are the stacked matrix's slices: nothing to do.
+        if (qkvWeight is not null && Blank.AreSlicesOf(qkvWeight, [q.weight!, k.weight!, v.weight!])) return;
         using var noGrad = no_grad();
-        qkvWeight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
+        var weight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
+        // q, k and v become views of the stacked copy: the weights are held once.
+        long d = q.weight!.shape[0];
+        q.weight!.set_(weight.narrow(0, 0, d));
+        k.weight!.set_(weight.narrow(0, d, d));
+        v.weight!.set_(weight.narrow(0, 2 * d, d));
+        qkvWeight?.Dispose();
+        qkvWeight = weight;
     }
 
     /// <summary>x: the batch's real tokens [N, D] laid out as <paramref name="layout"/> says. Returns [N, D]; x is not changed.</summary>
@@ -310,11 +369,11 @@ public sealed class AmplifySwiGlu : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly long hidden;
 
-    internal AmplifySwiGlu(int dim, int hidden) : base(nameof(AmplifySwiGlu))
+    internal AmplifySwiGlu(int dim, int hidden, WeightPlacement p) : base(nameof(AmplifySwiGlu))
     {
         this.hidden = hidden;
-        w12 = nn.Linear(dim, 2L * hidden, hasBias: false);
-        w3 = nn.Linear(hidden, dim, hasBias: false);
+        w12 = Blank.Linear(dim, 2L * hidden, false, p);
+        w3 = Blank.Linear(hidden, dim, false, p);
         RegisterComponents();
     }
 
@@ -343,10 +402,10 @@ public sealed class AmplifyRmsNorm : nn.Module<Tensor, Tensor>
     private readonly Scalar eps;
     private readonly Scalar one = 1.0.ToScalar();
 
-    internal AmplifyRmsNorm(int dim, double eps) : base(nameof(AmplifyRmsNorm))
+    internal AmplifyRmsNorm(int dim, double eps, WeightPlacement p) : base(nameof(AmplifyRmsNorm))
     {
         this.eps = eps.ToScalar();
-        weight = new Parameter(ones(dim));
+        weight = new Parameter(ones(dim, p.Dtype, p.Device));
         RegisterComponents();
     }
 

@@ -14,7 +14,7 @@ public sealed record LoadedEsm : LoadedModel
     /// <summary>Wraps a loaded ESM model.</summary>
     public LoadedEsm(EsmModel model, string name, string source, IReadOnlyList<string> weightFiles) : base(model, name, source, weightFiles) => Model = model;
 
-    /// <summary>The model, in float32 on the CPU, in eval mode.</summary>
+    /// <summary>The model in eval mode, in the dtype and on the device the load asked for (float32 on the CPU by default).</summary>
     public new EsmModel Model { get; }
 }
 
@@ -39,18 +39,20 @@ public static class EsmCheckpoint
     /// </summary>
     /// <param name="path">Folder with <c>config.json</c>, or a <c>.pt</c> file.</param>
     /// <param name="withLmHead">Also load the LM head (for logits); otherwise <c>lm_head.*</c> is ignored.</param>
+    /// <param name="options">Dtype, device and layer streaming of the weights; null: float32 on the CPU, all in memory.</param>
     /// <exception cref="ModelLoadException">Missing files, unreadable or truncated files, a missing, unexpected or misshapen tensor.</exception>
-    public static LoadedEsm Load(string path, bool withLmHead = false)
+    public static LoadedEsm Load(string path, bool withLmHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
-        if (Directory.Exists(path)) return LoadHuggingFace(path, withLmHead);
-        if (File.Exists(path)) return LoadFairEsm(path, withLmHead);
+        if (Directory.Exists(path)) return LoadHuggingFace(path, withLmHead, options);
+        if (File.Exists(path)) return LoadFairEsm(path, withLmHead, options);
         throw new ModelLoadException($"{path}: no such file or folder.");
     }
 
     /// <summary>Loads a Hugging Face <c>EsmForMaskedLM</c> / <c>EsmModel</c> folder.</summary>
+    /// <inheritdoc cref="Load" path="/param"/>
     /// <inheritdoc cref="Load" path="/exception"/>
-    public static LoadedEsm LoadHuggingFace(string folder, bool withLmHead = false)
+    public static LoadedEsm LoadHuggingFace(string folder, bool withLmHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
         var configPath = Path.Combine(folder, "config.json");
@@ -59,53 +61,46 @@ public static class EsmCheckpoint
         var config = ReadHfConfig(configPath);
 
         var files = new List<string>();
-        var state = new Dictionary<string, Tensor>();
-        var origin = new Dictionary<string, (string File, string Key)>();
-        try
-        {
-            var single = Path.Combine(folder, "model.safetensors");
-            var index = Path.Combine(folder, "model.safetensors.index.json");
-            var bin = Path.Combine(folder, "pytorch_model.bin");
-            if (File.Exists(single)) files.Add(single);
-            else if (File.Exists(index)) files.AddRange(WeightFiles.ShardFiles(index));
-            else if (File.Exists(bin)) files.Add(bin);
-            else throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
+        var single = Path.Combine(folder, "model.safetensors");
+        var index = Path.Combine(folder, "model.safetensors.index.json");
+        var bin = Path.Combine(folder, "pytorch_model.bin");
+        if (File.Exists(single)) files.Add(single);
+        else if (File.Exists(index)) files.AddRange(WeightFiles.ShardFiles(index));
+        else if (File.Exists(bin)) files.Add(bin);
+        else throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
 
-            foreach (var file in files)
-            {
-                var raw = file.EndsWith(".bin", StringComparison.Ordinal)
-                    ? WeightFiles.ReadPickle(file).State
-                    : WeightFiles.ReadSafetensors(file, key => Wanted(HfToFair(key), withLmHead));
-                foreach (var (key, tensor) in raw)
-                {
-                    var name = HfToFair(key);
-                    if (!Wanted(name, withLmHead)) { tensor.Dispose(); continue; }
-                    state[name] = tensor;
-                    origin[name] = (file, key);
-                }
-            }
-            var model = Build(config, withLmHead);
-            Assign(model, state, origin, folder, name => FairToHf(name));
-            return new LoadedEsm(model, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), folder, files);
-        }
-        finally
+        if (files[0] == bin)
         {
-            foreach (var t in state.Values) t.Dispose();
+            var raw = WeightFiles.ReadPickle(bin).State;
+            try
+            {
+                var state = new Dictionary<string, StoredTensor>();
+                foreach (var (key, tensor) in raw)
+                    if (Wanted(HfToFair(key), withLmHead)) state[HfToFair(key)] = StoredTensor.InMemory(bin, key, tensor);
+                return Finish(config, withLmHead, options, state, [], folder, n => FairToHf(n), name, files);
+            }
+            finally
+            {
+                foreach (var t in raw.Values) t.Dispose();
+            }
         }
+        var (open, stored) = WeightFiles.OpenSafetensors(files, key => Wanted(HfToFair(key), withLmHead) ? HfToFair(key) : null);
+        return Finish(config, withLmHead, options, stored, open, folder, n => FairToHf(n), name, files);
     }
 
     /// <summary>
     /// Loads a fair-esm checkpoint (<c>torch.save({"model": ..., "cfg": ...})</c> for ESM-2,
     /// <c>{"model": ..., "args": ...}</c> for ESM-1b/ESM-1v). Unlike fair-esm, the family is told
-    /// from the contents, not from the file name; the contact-regression file is not needed.
+    /// from the contents, not from the file name; the contact-regression file is not needed. The
+    /// pickle is read whole (PyBridge), and each tensor is freed as soon as it is copied in.
     /// </summary>
+    /// <inheritdoc cref="Load" path="/param"/>
     /// <inheritdoc cref="Load" path="/exception"/>
-    public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false)
+    public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
         var (root, rawState) = WeightFiles.ReadPickle(file);
-        var state = new Dictionary<string, Tensor>();
-        var origin = new Dictionary<string, (string File, string Key)>();
         try
         {
             EsmConfig config;
@@ -131,16 +126,13 @@ public static class EsmCheckpoint
             }
             else throw new ModelLoadException($"{file}: not a fair-esm checkpoint (no 'cfg' or 'args' entry next to 'model').");
 
+            var state = new Dictionary<string, StoredTensor>();
             foreach (var (key, tensor) in rawState)
             {
                 var name = StripFairPrefix(key);
-                if (!Wanted(name, withLmHead)) continue;
-                state[name] = tensor;
-                origin[name] = (file, key);
+                if (Wanted(name, withLmHead)) state[name] = StoredTensor.InMemory(file, key, tensor);
             }
-            var model = Build(config, withLmHead);
-            Assign(model, state, origin, file, name => name);
-            return new LoadedEsm(model, Path.GetFileNameWithoutExtension(file), file, [file]);
+            return Finish(config, withLmHead, options, state, [], file, name => name, Path.GetFileNameWithoutExtension(file), [file]);
         }
         finally
         {
@@ -148,8 +140,45 @@ public static class EsmCheckpoint
         }
     }
 
-    private static EsmModel Build(EsmConfig config, bool withLmHead) =>
-        config.Architecture == EsmArchitecture.Esm2 ? new Esm2Model(config, withLmHead) : new Esm1bModel(config, withLmHead);
+    // Builds the model in the compute dtype (one block when streamed), checks and reads the weights.
+    // The open safetensors files pass to the model when streamed, else are closed here.
+    private static LoadedEsm Finish(EsmConfig config, bool withLmHead, LoadOptions? options, Dictionary<string, StoredTensor> state,
+        List<SafetensorsFile> open, string source, Func<string, string> displayName, string name, IReadOnlyList<string> files)
+    {
+        options ??= LoadOptions.Default;
+        bool streamed = false;
+        EsmModel? model = null;
+        try
+        {
+            var placement = new WeightPlacement(options.Dtype, options.Device);
+            // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads)) == true;
+            if (streamed && open.Count == 0)
+                throw new ModelLoadException($"{source}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
+                                             "convert them to safetensors, or allow more memory.");
+            model = config.Architecture == EsmArchitecture.Esm2
+                ? new Esm2Model(config, withLmHead, placement with { Streamed = streamed })
+                : new Esm1bModel(config, withLmHead, placement with { Streamed = streamed });
+            var blocks = WeightFiles.Assign(model, state, source, displayName,
+                $"{model.Config.Layers}-layer {model.Config.Architecture} model (hidden {model.Config.Hidden})",
+                streamed ? ("layers", config.Layers) : null);
+            // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
+            if (model.Config.Architecture == EsmArchitecture.Esm1b)
+                using (no_grad())
+                    model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask].zero_();
+            if (streamed) model.StreamFrom(new BlockStream("layers", blocks, open));
+            model.PrepareForInference();
+            var loaded = new LoadedEsm(model, name, source, files);
+            model = null;
+            return loaded;
+        }
+        finally
+        {
+            model?.Dispose();
+            if (!streamed || model is not null)
+                foreach (var f in open) f.Dispose();
+        }
+    }
 
     // ---- names -------------------------------------------------------------------------------
 
@@ -231,20 +260,6 @@ public static class EsmCheckpoint
             hf = hfModule is null ? inner : $"{hfModule}.{leaf}";
         }
         return "esm." + (m.Success ? $"encoder.layer.{m.Groups[1].Value}.{hf}" : hf);
-    }
-
-    // ---- checks and copy ---------------------------------------------------------------------
-
-    private static void Assign(EsmModel model, Dictionary<string, Tensor> state,
-        Dictionary<string, (string File, string Key)> origin, string source, Func<string, string> displayName)
-    {
-        WeightFiles.Assign(model, state, origin, source, displayName,
-            $"{model.Config.Layers}-layer {model.Config.Architecture} model (hidden {model.Config.Hidden})");
-        // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
-        if (model.Config.Architecture == EsmArchitecture.Esm1b)
-            using (no_grad())
-                model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask].zero_();
-        model.PrepareForInference();
     }
 
     private static EsmConfig ReadHfConfig(string path)

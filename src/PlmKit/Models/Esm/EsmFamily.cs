@@ -38,7 +38,7 @@ public sealed class EsmFamily : IModelFamily
             : path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
-    public LoadedModel Load(string path, bool withLmHead = false) => EsmCheckpoint.Load(path, withLmHead);
+    public LoadedModel Load(string path, bool withLmHead = false, LoadOptions? options = null) => EsmCheckpoint.Load(path, withLmHead, options);
 
     /// <inheritdoc/>
     public string? Locate(ZooModel model, Func<string, string?> environment)

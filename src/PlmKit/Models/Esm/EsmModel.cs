@@ -26,7 +26,7 @@ namespace PlmKit.Models.Esm;
 /// garbage collection started by another thread then frees them under libtorch (see
 /// <see cref="TorchRuntime"/>).</para>
 /// </remarks>
-public abstract class EsmModel : nn.Module, IMaskedLanguageModel
+public abstract class EsmModel : nn.Module, IMaskedLanguageModel, ILayeredModel
 {
     /// <summary>Shape and switches of this model.</summary>
     public EsmConfig Config { get; }
@@ -60,20 +60,24 @@ public abstract class EsmModel : nn.Module, IMaskedLanguageModel
     private protected readonly RobertaLMHead? lm_head;
 #pragma warning restore IDE1006, CS8618
 
-    private protected EsmModel(string name, EsmConfig config, bool withLmHead) : base(name)
+    private BlockStream? stream;
+
+    private protected EsmModel(string name, EsmConfig config, bool withLmHead, WeightPlacement? placement) : base(name)
     {
         config.Validate(name);
         Config = config;
-        embed_tokens = nn.Embedding(EsmAlphabet.Size, config.Hidden, padding_idx: EsmAlphabet.Pad);
-        layers = new ModuleList<EsmLayer>(Enumerable.Range(0, config.Layers)
-            .Select(_ => new EsmLayer(config, rotary: config.Architecture == EsmArchitecture.Esm2)).ToArray());
-        emb_layer_norm_after = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+        var p = placement ?? WeightPlacement.Default;
+        embed_tokens = Blank.Embedding(EsmAlphabet.Size, config.Hidden, EsmAlphabet.Pad, p);
+        // Streamed: one block, the slot every block's weights are read into when it runs.
+        layers = new ModuleList<EsmLayer>(Enumerable.Range(0, p.Streamed ? 1 : config.Layers)
+            .Select(_ => new EsmLayer(config, rotary: config.Architecture == EsmArchitecture.Esm2, p)).ToArray());
+        emb_layer_norm_after = Blank.LayerNorm(config.Hidden, EsmConfig.LayerNormEps, p);
         register_module(nameof(embed_tokens), embed_tokens);
         register_module(nameof(layers), layers);
         register_module(nameof(emb_layer_norm_after), emb_layer_norm_after);
         if (withLmHead)
         {
-            lm_head = new RobertaLMHead(config.Hidden, EsmAlphabet.Size);
+            lm_head = new RobertaLMHead(config.Hidden, EsmAlphabet.Size, p);
             register_module(nameof(lm_head), lm_head);
         }
     }
@@ -98,35 +102,79 @@ public abstract class EsmModel : nn.Module, IMaskedLanguageModel
 
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode(true);
-        var kept = new Dictionary<int, Tensor>();
+        var result = new Dictionary<int, Tensor>();
+        using var pass = Begin(tokens);
+        if (layers.Contains(0)) result[0] = Representation(pass);
+        while (pass.Layer < Config.Layers)
+        {
+            Step(pass);
+            if (layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
+        }
+        Tensor? logitsOut = logits ? pass.Layout.Unpack(lm_head!.Forward(emb_layer_norm_after.forward(pass.X), embed_tokens.weight!)) : null;
+        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
+        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    public bool Streamed => stream is not null;
+
+    /// <inheritdoc/>
+    public BlockStream? Streaming => stream;
+
+    /// <summary>Makes this one-block model (<see cref="WeightPlacement.Streamed"/>) read its blocks from <paramref name="blocks"/>; the model disposes it.</summary>
+    internal void StreamFrom(BlockStream blocks) => stream = blocks;
+
+    /// <inheritdoc/>
+    public LayerPass Begin(Tensor tokens)
+    {
+        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
         using var pad = ((long)EsmAlphabet.Pad).ToScalar();
         var padding = tokens.eq(pad);
         // From here on only the real tokens are computed: [N, D] rows, attention per run of equal-length rows.
         var layout = TokenLayout.Of(padding);
-        var x = layout.Pack(Embed(tokens, padding));
-        if (layers.Contains(0)) kept[0] = x;
+        return new LayerPass(layout, layout.Pack(Embed(tokens, padding)));
+    }
 
-        var blocks = this.layers;
-        for (int i = 0; i < blocks.Count; i++)
+    /// <inheritdoc/>
+    public void Step(LayerPass pass)
+    {
+        if (pass.Layer >= Config.Layers) throw new InvalidOperationException($"the pass is at the last layer ({Config.Layers}).");
+        using var noGrad = inference_mode(true);
+        var block = Block(pass.Layer);
+        // A scope per block frees its intermediates (attention, the 4·D-wide FFN activations) right away.
+        using var scope = NewDisposeScope();
+        pass.Advance(block.Forward(pass.X, pass.Layout));
+    }
+
+    /// <inheritdoc/>
+    public Tensor Representation(LayerPass pass)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
+        var x = pass.Layer == Config.Layers ? emb_layer_norm_after.forward(pass.X) : pass.X;
+        return pass.Layout.Unpack(x).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    // Block i (0-based): in memory, or read into the one slot when streamed.
+    private EsmLayer Block(int i)
+    {
+        if (stream is null) return layers[i];
+        var slot = layers[0];
+        if (stream.Loaded != i)
         {
-            // A scope per block frees its intermediates (attention, the 4·D-wide FFN activations)
-            // right away; one scope for the whole pass would hold every block's until the end.
-            Tensor next;
-            using (NewDisposeScope())
-            {
-                next = blocks[i].Forward(x, layout);
-                if (i + 1 == blocks.Count) next = emb_layer_norm_after.forward(next);
-                next.MoveToOuterDisposeScope();
-            }
-            if (!kept.ContainsValue(x)) x.Dispose();
-            x = next;
-            if (layers.Contains(i + 1)) kept[i + 1] = x;
+            stream.Load(i, slot);
+            slot.Fuse();
         }
-        Tensor? logitsOut = logits ? layout.Unpack(lm_head!.Forward(x, embed_tokens.weight!)) : null;
+        return slot;
+    }
 
-        var result = new Dictionary<int, Tensor>();
-        foreach (var (k, t) in kept) result[k] = layout.Unpack(t).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) stream?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>
@@ -171,7 +219,8 @@ public sealed class Esm2Model : EsmModel
     /// <summary>Builds an ESM-2 with uninitialised weights (load them with <see cref="EsmCheckpoint"/>).</summary>
     /// <param name="config">Shape; <see cref="EsmConfig.Architecture"/> must be <see cref="EsmArchitecture.Esm2"/>.</param>
     /// <param name="withLmHead">Build the LM head (needed for logits only).</param>
-    public Esm2Model(EsmConfig config, bool withLmHead = false) : base(nameof(Esm2Model), config, withLmHead)
+    /// <param name="placement">Weight dtype, device and streaming; null: float32 on the CPU, all blocks.</param>
+    public Esm2Model(EsmConfig config, bool withLmHead = false, WeightPlacement? placement = null) : base(nameof(Esm2Model), config, withLmHead, placement)
     {
         if (config.Architecture != EsmArchitecture.Esm2) throw new ArgumentException("config is not ESM-2.", nameof(config));
     }
@@ -201,15 +250,17 @@ public sealed class Esm1bModel : EsmModel
     /// <summary>Builds an ESM-1b with uninitialised weights (load them with <see cref="EsmCheckpoint"/>).</summary>
     /// <param name="config">Shape; <see cref="EsmConfig.Architecture"/> must be <see cref="EsmArchitecture.Esm1b"/>.</param>
     /// <param name="withLmHead">Build the LM head (needed for logits only).</param>
-    public Esm1bModel(EsmConfig config, bool withLmHead = false) : base(nameof(Esm1bModel), config, withLmHead)
+    /// <param name="placement">Weight dtype, device and streaming; null: float32 on the CPU, all blocks.</param>
+    public Esm1bModel(EsmConfig config, bool withLmHead = false, WeightPlacement? placement = null) : base(nameof(Esm1bModel), config, withLmHead, placement)
     {
         if (config.Architecture != EsmArchitecture.Esm1b) throw new ArgumentException("config is not ESM-1b.", nameof(config));
         // fair-esm's LearnedPositionalEmbedding: max_positions + padding_idx + 1 rows.
-        embed_positions = nn.Embedding(config.MaxPositions + EsmAlphabet.Pad + 1, config.Hidden, padding_idx: EsmAlphabet.Pad);
+        var p = placement ?? WeightPlacement.Default;
+        embed_positions = Blank.Embedding(config.MaxPositions + EsmAlphabet.Pad + 1, config.Hidden, EsmAlphabet.Pad, p);
         register_module(nameof(embed_positions), embed_positions);
         if (config.EmbLayerNormBefore)
         {
-            emb_layer_norm_before = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+            emb_layer_norm_before = Blank.LayerNorm(config.Hidden, EsmConfig.LayerNormEps, p);
             register_module(nameof(emb_layer_norm_before), emb_layer_norm_before);
         }
     }
@@ -263,13 +314,13 @@ public sealed class EsmLayer : nn.Module
     private readonly LayerNorm final_layer_norm;
 #pragma warning restore IDE1006
 
-    internal EsmLayer(EsmConfig config, bool rotary) : base(nameof(EsmLayer))
+    internal EsmLayer(EsmConfig config, bool rotary, WeightPlacement p) : base(nameof(EsmLayer))
     {
-        self_attn = new EsmSelfAttention(config.Hidden, config.Heads, rotary);
-        self_attn_layer_norm = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
-        fc1 = nn.Linear(config.Hidden, config.FfnHidden);
-        fc2 = nn.Linear(config.FfnHidden, config.Hidden);
-        final_layer_norm = nn.LayerNorm([config.Hidden], EsmConfig.LayerNormEps);
+        self_attn = new EsmSelfAttention(config.Hidden, config.Heads, rotary, p);
+        self_attn_layer_norm = Blank.LayerNorm(config.Hidden, EsmConfig.LayerNormEps, p);
+        fc1 = Blank.Linear(config.Hidden, config.FfnHidden, true, p);
+        fc2 = Blank.Linear(config.FfnHidden, config.Hidden, true, p);
+        final_layer_norm = Blank.LayerNorm(config.Hidden, EsmConfig.LayerNormEps, p);
         RegisterComponents();
     }
 
@@ -304,25 +355,48 @@ public sealed class EsmSelfAttention : nn.Module
     private Tensor? qkvWeight;
     private Tensor? qkvBias;
 
-    internal EsmSelfAttention(int hidden, int heads, bool rotary) : base(nameof(EsmSelfAttention))
+    internal EsmSelfAttention(int hidden, int heads, bool rotary, WeightPlacement p) : base(nameof(EsmSelfAttention))
     {
         this.heads = heads;
-        q_proj = nn.Linear(hidden, hidden);
-        k_proj = nn.Linear(hidden, hidden);
-        v_proj = nn.Linear(hidden, hidden);
-        out_proj = nn.Linear(hidden, hidden);
-        if (rotary) rot_emb = new RotaryEmbedding(hidden / heads);
+        // q, k and v are views of one stacked [3D, D] matrix from the start (see Fuse).
+        var (stackedWeight, w) = Blank.Stacked(3, [hidden, hidden], p);
+        var (stackedBias, b) = Blank.Stacked(3, [hidden], p);
+        q_proj = nn.Linear(w[0], b[0]);
+        k_proj = nn.Linear(w[1], b[1]);
+        v_proj = nn.Linear(w[2], b[2]);
+        out_proj = Blank.Linear(hidden, hidden, true, p);
+        if (rotary) rot_emb = new RotaryEmbedding(hidden / heads, p.Device);
         RegisterComponents();
+        qkvWeight = stackedWeight;
+        qkvBias = stackedBias;
     }
 
-    /// <summary>Rebuilds the stacked q/k/v weights from the current parameters.</summary>
+    /// <summary>
+    /// Rebuilds the stacked q/k/v weights from the current parameters, and makes the q, k and v
+    /// parameters views of it: the weights are then held once (at 3B, a second copy would cost
+    /// 2.8 GB in float32), and whatever writes the parameters writes the stacked copy.
+    /// </summary>
     internal void Fuse()
     {
+        // Loaded in place, q, k and v still are the stacked matrix's slices: nothing to do. (A
+        // device or dtype change gives new parameters, which are stacked again.)
+        if (qkvWeight is not null && qkvBias is not null
+            && Blank.AreSlicesOf(qkvWeight, [q_proj.weight!, k_proj.weight!, v_proj.weight!])
+            && Blank.AreSlicesOf(qkvBias, [q_proj.bias!, k_proj.bias!, v_proj.bias!]))
+            return;
+        using var noGrad = no_grad();
+        var weight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
+        var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
+        long d = q_proj.weight!.shape[0];
+        foreach (var (p, i) in new[] { (q_proj, 0), (k_proj, 1), (v_proj, 2) })
+        {
+            p.weight!.set_(weight.narrow(0, i * d, d));
+            p.bias!.set_(bias.narrow(0, i * d, d));
+        }
         qkvWeight?.Dispose();
         qkvBias?.Dispose();
-        using var noGrad = no_grad();
-        qkvWeight = cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0).detach();
-        qkvBias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0).detach();
+        qkvWeight = weight;
+        qkvBias = bias;
     }
 
     /// <summary>x: the batch's real tokens [N, D] laid out as <paramref name="layout"/> says. Returns [N, D].</summary>
@@ -377,10 +451,10 @@ public sealed class RotaryEmbedding : nn.Module
     private readonly Tensor inv_freq;
 #pragma warning restore IDE1006
 
-    internal RotaryEmbedding(int headDim) : base(nameof(RotaryEmbedding))
+    internal RotaryEmbedding(int headDim, Device? device) : base(nameof(RotaryEmbedding))
     {
-        // Placeholder values, always overwritten by the checkpoint's buffer (a missing buffer is a load error).
-        inv_freq = zeros(headDim / 2);
+        // Placeholder values, always overwritten by the checkpoint's buffer (a missing buffer is a load error); float32 whatever the weights' dtype.
+        inv_freq = zeros(headDim / 2, ScalarType.Float32, device);
         register_buffer(nameof(inv_freq), inv_freq);
     }
 
@@ -444,11 +518,11 @@ public sealed class RobertaLMHead : nn.Module
     private readonly Parameter bias;
 #pragma warning restore IDE1006
 
-    internal RobertaLMHead(int hidden, int vocab) : base(nameof(RobertaLMHead))
+    internal RobertaLMHead(int hidden, int vocab, WeightPlacement p) : base(nameof(RobertaLMHead))
     {
-        dense = nn.Linear(hidden, hidden);
-        layer_norm = nn.LayerNorm([hidden], EsmConfig.LayerNormEps);
-        bias = new Parameter(zeros(vocab));
+        dense = Blank.Linear(hidden, hidden, true, p);
+        layer_norm = Blank.LayerNorm(hidden, EsmConfig.LayerNormEps, p);
+        bias = new Parameter(zeros(vocab, p.Dtype, p.Device));
         RegisterComponents();
     }
 

@@ -9,7 +9,7 @@ public sealed record LoadedEsmC : LoadedModel
     /// <summary>Wraps a loaded ESM C model.</summary>
     public LoadedEsmC(EsmCModel model, string name, string source, IReadOnlyList<string> weightFiles) : base(model, name, source, weightFiles) => Model = model;
 
-    /// <summary>The model, in float32 on the CPU, in eval mode.</summary>
+    /// <summary>The model in eval mode, in the dtype and on the device the load asked for (float32 on the CPU by default).</summary>
     public new EsmCModel Model { get; }
 }
 
@@ -57,42 +57,43 @@ public static class EsmCCheckpoint
     /// <param name="withSequenceHead">Also load the sequence head (for logits); otherwise <c>sequence_head.*</c> is ignored.</param>
     /// <returns>The model in float32 on the CPU, eval mode. Its name: the zoo name for released files, else the folder name or file stem.</returns>
     /// <exception cref="ModelLoadException">Missing or unreadable files, a bad config, or a missing, unexpected or misshapen tensor; the message names the file and the tensor or field.</exception>
-    public static LoadedEsmC Load(string path, bool withSequenceHead = false)
+    /// <param name="options">Dtype, device and layer streaming of the weights; null: float32 on the CPU, all in memory.</param>
+    public static LoadedEsmC Load(string path, bool withSequenceHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
-        if (Directory.Exists(path)) return LoadFolder(path, withSequenceHead);
-        if (File.Exists(path)) return LoadFile(path, withSequenceHead);
+        if (Directory.Exists(path)) return LoadFolder(path, withSequenceHead, options);
+        if (File.Exists(path)) return LoadFile(path, withSequenceHead, options);
         throw new ModelLoadException($"{path}: no such file or folder.");
     }
 
-    private static LoadedEsmC LoadFolder(string folder, bool withHead)
+    private static LoadedEsmC LoadFolder(string folder, bool withHead, LoadOptions? options)
     {
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
-        if (ReleasedFileIn(folder) is { } released) return LoadReleased(released, folder, withHead);
+        if (ReleasedFileIn(folder) is { } released) return LoadReleased(released, folder, withHead, options);
 
         var configPath = Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
             throw new ModelLoadException($"{folder}: no config.json and no data/weights/esmc_*_2024_12_v0.pth; an ESM C folder needs a config.json " +
                                          "(model_type 'esmc', d_model, n_heads, n_layers) beside model.safetensors or one .pth file.");
         var config = ReadConfig(configPath);
-        return LoadWeights(WeightFileIn(folder), config, folder, name, withHead);
+        return LoadWeights(WeightFileIn(folder), config, folder, name, withHead, options);
     }
 
-    private static LoadedEsmC LoadFile(string file, bool withHead)
+    private static LoadedEsmC LoadFile(string file, bool withHead, LoadOptions? options)
     {
-        if (EsmCConfig.OfReleasedFile(Path.GetFileName(file)) is not null) return LoadReleased(file, file, withHead);
+        if (EsmCConfig.OfReleasedFile(Path.GetFileName(file)) is not null) return LoadReleased(file, file, withHead, options);
         var configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, "config.json");
         if (!File.Exists(configPath))
             throw new ModelLoadException($"{file}: not a released ESM C file name ({string.Join(", ", ReleasedFiles.Values)}) and no config.json beside it, " +
                                          "so its shape is unknown; give the folder with a config.json (model_type 'esmc', d_model, n_heads, n_layers) and the weights.");
-        return LoadWeights(file, ReadConfig(configPath), file, Path.GetFileNameWithoutExtension(file), withHead);
+        return LoadWeights(file, ReadConfig(configPath), file, Path.GetFileNameWithoutExtension(file), withHead, options);
     }
 
-    private static LoadedEsmC LoadReleased(string file, string source, bool withHead)
+    private static LoadedEsmC LoadReleased(string file, string source, bool withHead, LoadOptions? options)
     {
         var fileName = Path.GetFileName(file);
         var zooName = ReleasedFiles.First(p => p.Value == fileName).Key;
-        return LoadWeights(file, EsmCConfig.OfReleasedFile(fileName)!, source, zooName, withHead);
+        return LoadWeights(file, EsmCConfig.OfReleasedFile(fileName)!, source, zooName, withHead, options);
     }
 
     // model.safetensors, else the folder's only .pth.
@@ -109,25 +110,29 @@ public static class EsmCCheckpoint
         };
     }
 
-    private static LoadedEsmC LoadWeights(string file, EsmCConfig config, string source, string name, bool withHead)
+    private static LoadedEsmC LoadWeights(string file, EsmCConfig config, string source, string name, bool withHead, LoadOptions? options)
     {
-        var raw = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
-            ? WeightFiles.ReadSafetensors(file, key => Wanted(key, withHead))
-            : WeightFiles.ReadPickle(file).State;
+        options ??= LoadOptions.Default;
+        bool safetensors = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        var raw = safetensors ? new Dictionary<string, Tensor>() : WeightFiles.ReadPickle(file).State;
+        List<SafetensorsFile> open = [];
+        Dictionary<string, StoredTensor> state;
+        if (safetensors) (open, state) = WeightFiles.OpenSafetensors([file], key => Wanted(key, withHead) ? key : null);
+        else state = raw.Where(p => Wanted(p.Key, withHead)).ToDictionary(p => p.Key, p => StoredTensor.InMemory(file, p.Key, p.Value));
         EsmCModel? model = null;
+        bool streamed = false;
         try
         {
-            var state = new Dictionary<string, Tensor>();
-            var origin = new Dictionary<string, (string File, string Key)>();
-            foreach (var (key, tensor) in raw)
-            {
-                if (!Wanted(key, withHead)) continue;
-                state[key] = tensor;
-                origin[key] = (file, key);
-            }
-            model = new EsmCModel(config, withHead);
-            WeightFiles.Assign(model, state, origin, file, key => key,
-                $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})");
+            var placement = new WeightPlacement(options.Dtype, options.Device);
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads)) == true;
+            if (streamed && !safetensors)
+                throw new ModelLoadException($"{file}: layer streaming reads its blocks from a safetensors file, and these weights are a PyTorch pickle; " +
+                                             "convert them to safetensors, or allow more memory.");
+            model = new EsmCModel(config, withHead, placement with { Streamed = streamed });
+            var blocks = WeightFiles.Assign(model, state, file, key => key,
+                $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})",
+                streamed ? (BlockPrefix, config.Layers) : null);
+            if (streamed) model.StreamFrom(new BlockStream(BlockPrefix, blocks, open));
             model.eval();
             var loaded = new LoadedEsmC(model, name, source, [file]);
             model = null;
@@ -136,9 +141,13 @@ public static class EsmCCheckpoint
         finally
         {
             model?.Dispose();
+            if (!streamed || model is not null)
+                foreach (var f in open) f.Dispose();
             foreach (var t in raw.Values) t.Dispose();
         }
     }
+
+    private const string BlockPrefix = "transformer.blocks";
 
     // The sequence head is read only when logits are wanted.
     private static bool Wanted(string key, bool withHead) => withHead || !key.StartsWith("sequence_head.", StringComparison.Ordinal);

@@ -34,7 +34,7 @@ public sealed class EsmCFamily : IModelFamily
     }
 
     /// <inheritdoc/>
-    public LoadedModel Load(string path, bool withLmHead = false) => EsmCCheckpoint.Load(path, withLmHead);
+    public LoadedModel Load(string path, bool withLmHead = false, LoadOptions? options = null) => EsmCCheckpoint.Load(path, withLmHead, options);
 
     /// <inheritdoc/>
     public string? Locate(ZooModel model, Func<string, string?> environment) =>

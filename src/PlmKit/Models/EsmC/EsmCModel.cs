@@ -28,7 +28,7 @@ namespace PlmKit.Models.EsmC;
 /// arguments (<c>addmm</c>'s α and β, LayerNorm's ε), never as temporary Scalars a collection
 /// on another thread could free mid-call.</para>
 /// </remarks>
-public sealed class EsmCModel : nn.Module, IMaskedLanguageModel
+public sealed class EsmCModel : nn.Module, IMaskedLanguageModel, ILayeredModel
 {
     /// <summary>Shape of this model.</summary>
     public EsmCConfig Config { get; }
@@ -58,13 +58,15 @@ public sealed class EsmCModel : nn.Module, IMaskedLanguageModel
     /// <param name="config">Shape.</param>
     /// <param name="withSequenceHead">Build the sequence head (needed for logits only).</param>
     /// <exception cref="ModelLoadException">The shape is not usable.</exception>
-    public EsmCModel(EsmCConfig config, bool withSequenceHead = false) : base(nameof(EsmCModel))
+    /// <param name="placement">Weight dtype, device and streaming; null: float32 on the CPU, all blocks.</param>
+    public EsmCModel(EsmCConfig config, bool withSequenceHead = false, WeightPlacement? placement = null) : base(nameof(EsmCModel))
     {
         config.Validate("ESM C config");
         Config = config;
-        embed = nn.Embedding(EsmCConfig.EmbeddingRows, config.DModel);
-        transformer = new EsmCTransformerStack(config);
-        if (withSequenceHead) sequence_head = new EsmCRegressionHead(config.DModel, EsmCConfig.EmbeddingRows);
+        var p = placement ?? WeightPlacement.Default;
+        embed = Blank.Embedding(EsmCConfig.EmbeddingRows, config.DModel, null, p);
+        transformer = new EsmCTransformerStack(config, p);
+        if (withSequenceHead) sequence_head = new EsmCRegressionHead(config.DModel, EsmCConfig.EmbeddingRows, p);
         RegisterComponents();
     }
 
@@ -105,38 +107,91 @@ public sealed class EsmCModel : nn.Module, IMaskedLanguageModel
 
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode(true);
+        var result = new Dictionary<int, Tensor>();
+        using var pass = Begin(tokens);
+        int last = Config.Layers;
+        if (layers.Contains(0)) result[0] = Representation(pass);
+        while (pass.Layer < last)
+        {
+            Step(pass);
+            if (pass.Layer < last && layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
+        }
+        if (layers.Contains(last)) result[last] = lastBeforeNorm ? pass.Layout.Unpack(pass.X).to(ScalarType.Float32) : Representation(pass);
+        Tensor? logitsOut = logits ? pass.Layout.Unpack(sequence_head!.Forward(transformer.norm.forward(pass.X))) : null;
+        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
+        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
+
+    private BlockStream? stream;
+
+    /// <inheritdoc/>
+    public bool Streamed => stream is not null;
+
+    /// <inheritdoc/>
+    public BlockStream? Streaming => stream;
+
+    /// <summary>Makes this one-block model (<see cref="WeightPlacement.Streamed"/>) read its blocks from <paramref name="blocks"/>; the model disposes it.</summary>
+    internal void StreamFrom(BlockStream blocks) => stream = blocks;
+
+    /// <inheritdoc/>
+    public LayerPass Begin(Tensor tokens)
+    {
+        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
         using var pad = ((long)EsmCTokenizer.PadId).ToScalar();
         // From here on only the real tokens are computed: [N, D] rows, attention per run of equal-length rows.
         var layout = TokenLayout.Of(tokens.eq(pad));
         // Pack the ids, not the embeddings: the lookup then touches only real tokens.
         var x = embed.forward(layout.Pack(tokens.unsqueeze(-1)).squeeze(1));
-        var rotary = EsmCRotary.For(layout, Config.HeadDim, x.dtype, x.device);
-        var kept = new Dictionary<int, Tensor>();
-        if (layers.Contains(0)) kept[0] = x;
+        return new EsmCPass(layout, x, EsmCRotary.For(layout, Config.HeadDim, x.dtype, x.device));
+    }
 
+    /// <inheritdoc/>
+    public void Step(LayerPass pass)
+    {
+        if (pass.Layer >= Config.Layers) throw new InvalidOperationException($"the pass is at the last layer ({Config.Layers}).");
+        using var noGrad = inference_mode(true);
+        var block = Block(pass.Layer);
+        // A scope per block frees its intermediates (q/k/v, the 2F-wide FFN activations) right away.
+        using var scope = NewDisposeScope();
+        pass.Advance(block.Forward(pass.X, pass.Layout, ((EsmCPass)pass).Rotary));
+    }
+
+    /// <inheritdoc/>
+    public Tensor Representation(LayerPass pass)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
+        var x = pass.Layer == Config.Layers ? transformer.norm.forward(pass.X) : pass.X;
+        return pass.Layout.Unpack(x).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    // Block i (0-based): in memory, or read into the one slot when streamed.
+    private EsmCBlock Block(int i)
+    {
         var blocks = transformer.blocks;
-        for (int i = 0; i < blocks.Count; i++)
-        {
-            // A scope per block frees its intermediates (q/k/v, the 2F-wide FFN activations) right away.
-            Tensor next;
-            using (NewDisposeScope())
-            {
-                next = blocks[i].Forward(x, layout, rotary);
-                next.MoveToOuterDisposeScope();
-            }
-            if (!kept.ContainsValue(x)) x.Dispose();
-            x = next;
-            if (i + 1 < blocks.Count && layers.Contains(i + 1)) kept[i + 1] = x;
-        }
-        int last = Config.Layers;
-        bool normWanted = logits || (layers.Contains(last) && !lastBeforeNorm);
-        var normed = normWanted ? transformer.norm.forward(x) : null;
-        if (layers.Contains(last)) kept[last] = lastBeforeNorm ? x : normed!;
-        Tensor? logitsOut = logits ? layout.Unpack(sequence_head!.Forward(normed!)) : null;
+        if (stream is null) return blocks[i];
+        if (stream.Loaded != i) stream.Load(i, blocks[0]);
+        return blocks[0];
+    }
 
-        var result = new Dictionary<int, Tensor>();
-        foreach (var (k, t) in kept) result[k] = layout.Unpack(t).to(ScalarType.Float32).MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) stream?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private sealed class EsmCPass(TokenLayout layout, Tensor x, EsmCRotary rotary) : LayerPass(layout, x)
+    {
+        public EsmCRotary Rotary { get; } = rotary.Detach();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) Rotary.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>
@@ -165,10 +220,11 @@ internal sealed class EsmCTransformerStack : nn.Module
     internal readonly LayerNorm norm;
 #pragma warning restore IDE1006
 
-    internal EsmCTransformerStack(EsmCConfig config) : base(nameof(EsmCTransformerStack))
+    internal EsmCTransformerStack(EsmCConfig config, WeightPlacement p) : base(nameof(EsmCTransformerStack))
     {
-        blocks = new ModuleList<EsmCBlock>(Enumerable.Range(0, config.Layers).Select(_ => new EsmCBlock(config)).ToArray());
-        norm = nn.LayerNorm(config.DModel, EsmCConfig.LayerNormEps, bias: false);
+        // Streamed: one block, the slot every block's weights are read into when it runs.
+        blocks = new ModuleList<EsmCBlock>(Enumerable.Range(0, p.Streamed ? 1 : config.Layers).Select(_ => new EsmCBlock(config, p)).ToArray());
+        norm = Blank.LayerNorm(config.DModel, EsmCConfig.LayerNormEps, p, bias: false);
         RegisterComponents();
     }
 }
@@ -185,10 +241,10 @@ internal sealed class EsmCBlock : nn.Module
 #pragma warning restore IDE1006
     private readonly float inverseScaling;
 
-    internal EsmCBlock(EsmCConfig config) : base(nameof(EsmCBlock))
+    internal EsmCBlock(EsmCConfig config, WeightPlacement p) : base(nameof(EsmCBlock))
     {
-        attn = new EsmCAttention(config);
-        ffn = new EsmCSwiGluFeedForward(config.DModel, config.FfnHidden);
+        attn = new EsmCAttention(config, p);
+        ffn = new EsmCSwiGluFeedForward(config.DModel, config.FfnHidden, p);
         inverseScaling = (float)(1.0 / config.ResidueScaling);
         RegisterComponents();
     }
@@ -219,14 +275,14 @@ internal sealed class EsmCAttention : nn.Module
 #pragma warning restore IDE1006
     private readonly int heads;
 
-    internal EsmCAttention(EsmCConfig config) : base(nameof(EsmCAttention))
+    internal EsmCAttention(EsmCConfig config, WeightPlacement p) : base(nameof(EsmCAttention))
     {
         int d = config.DModel;
         heads = config.Heads;
-        layernorm_qkv = new EsmCNormLinear(d, 3 * d);
-        q_ln = nn.LayerNorm(d, EsmCConfig.LayerNormEps, bias: false);
-        k_ln = nn.LayerNorm(d, EsmCConfig.LayerNormEps, bias: false);
-        out_proj = nn.Linear(d, d, hasBias: false);
+        layernorm_qkv = new EsmCNormLinear(d, 3 * d, p);
+        q_ln = Blank.LayerNorm(d, EsmCConfig.LayerNormEps, p, bias: false);
+        k_ln = Blank.LayerNorm(d, EsmCConfig.LayerNormEps, p, bias: false);
+        out_proj = Blank.Linear(d, d, false, p);
         RegisterComponents();
     }
 
@@ -266,10 +322,10 @@ internal sealed class EsmCNormLinear : nn.Module
     [ComponentName(Name = "0")] private readonly LayerNorm norm;
     [ComponentName(Name = "1")] private readonly Linear linear;
 
-    internal EsmCNormLinear(int d, int outputs) : base(nameof(EsmCNormLinear))
+    internal EsmCNormLinear(int d, int outputs, WeightPlacement p) : base(nameof(EsmCNormLinear))
     {
-        norm = nn.LayerNorm(d, EsmCConfig.LayerNormEps);
-        linear = nn.Linear(d, outputs, hasBias: false);
+        norm = Blank.LayerNorm(d, EsmCConfig.LayerNormEps, p);
+        linear = Blank.Linear(d, outputs, false, p);
         RegisterComponents();
     }
 
@@ -287,12 +343,12 @@ internal sealed class EsmCSwiGluFeedForward : nn.Module
     [ComponentName(Name = "3")] private readonly Linear down;
     private readonly long hidden;
 
-    internal EsmCSwiGluFeedForward(int d, int ffnHidden) : base(nameof(EsmCSwiGluFeedForward))
+    internal EsmCSwiGluFeedForward(int d, int ffnHidden, WeightPlacement p) : base(nameof(EsmCSwiGluFeedForward))
     {
         hidden = ffnHidden;
-        norm = nn.LayerNorm(d, EsmCConfig.LayerNormEps);
-        up = nn.Linear(d, 2L * ffnHidden, hasBias: false);
-        down = nn.Linear(ffnHidden, d, hasBias: false);
+        norm = Blank.LayerNorm(d, EsmCConfig.LayerNormEps, p);
+        up = Blank.Linear(d, 2L * ffnHidden, false, p);
+        down = Blank.Linear(ffnHidden, d, false, p);
         RegisterComponents();
     }
 
@@ -317,11 +373,11 @@ internal sealed class EsmCRegressionHead : nn.Module
     [ComponentName(Name = "2")] private readonly LayerNorm norm;
     [ComponentName(Name = "3")] private readonly Linear output;
 
-    internal EsmCRegressionHead(int d, int outputs) : base(nameof(EsmCRegressionHead))
+    internal EsmCRegressionHead(int d, int outputs, WeightPlacement p) : base(nameof(EsmCRegressionHead))
     {
-        dense = nn.Linear(d, d);
-        norm = nn.LayerNorm(d, EsmCConfig.LayerNormEps);
-        output = nn.Linear(d, outputs);
+        dense = Blank.Linear(d, d, true, p);
+        norm = Blank.LayerNorm(d, EsmCConfig.LayerNormEps, p);
+        output = Blank.Linear(d, outputs, true, p);
         RegisterComponents();
     }
 
@@ -336,7 +392,7 @@ internal sealed class EsmCRegressionHead : nn.Module
 /// weights' dtype (the official <c>RotaryEmbedding</c> with <c>pos_idx_in_fp32</c>), then cast.
 /// Nothing is stored in the checkpoint; one table serves every block.
 /// </summary>
-internal sealed class EsmCRotary
+internal sealed class EsmCRotary : IDisposable
 {
     private readonly Tensor cos;          // [N, 1, 1, dh]
     private readonly Tensor signedSin;    // [N, 1, 1, dh]: (−sin, sin) over the two halves
@@ -385,6 +441,20 @@ internal sealed class EsmCRotary
     /// x·cos + rotate_half(x)·sin, where rotate_half(x) = (−x₂, x₁) = (x₂, x₁)·(−1, 1),
     /// so the sign lives in the sine table and the swapped copy is the only temporary.
     /// </summary>
+    /// <summary>Takes the tables out of the current dispose scope (a pass owns them).</summary>
+    internal EsmCRotary Detach()
+    {
+        cos.MoveToOuterDisposeScope();
+        signedSin.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    public void Dispose()
+    {
+        cos.Dispose();
+        signedSin.Dispose();
+    }
+
     internal Tensor ApplyInPlace(Tensor x)
     {
         // cat of the two halves, not roll: libtorch's roll along a short last dimension is

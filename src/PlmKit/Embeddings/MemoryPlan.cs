@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using PlmKit.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PlmKit.Embeddings;
+
+/// <summary>How an embedding run uses memory, chosen before any weight is read.</summary>
+/// <param name="Streamed">Layer streaming: one block in memory, each block's weights read once per chunk.</param>
+/// <param name="Reason">Why, in one sentence, with the numbers it compared.</param>
+/// <param name="ExpectedPeakBytes">Expected peak resident size of the process (an estimate, see <see cref="MemoryPlanner"/>).</param>
+/// <param name="ChunkTokens">Streamed: tokens whose states are carried from block to block together (at least one batch). In memory: the batch size.</param>
+/// <param name="BudgetBytes">The budget compared against: the user's, else the memory available when the run started, or null when unknown.</param>
+public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakBytes, long ChunkTokens, long? BudgetBytes)
+{
+    /// <summary><c>streamed</c> or <c>in-memory</c>, as manifests record it.</summary>
+    public string Mode => Streamed ? "streamed" : "in-memory";
+}
+
+/// <summary>
+/// Chooses between the in-memory run and layer streaming from the weights' sizes and a memory
+/// budget, and sizes the streaming chunks. The sizes are estimates from the shapes: weights in the
+/// compute dtype, the runtime's own memory (<see cref="RuntimeBytes"/>), a block's working memory
+/// for one batch, and per token carried between blocks its states plus the pooled layers' states
+/// kept until pooling. The factors are calibrated on measured peaks (VmHWM) of a 150M-shape ESM-2
+/// here: one batch of 4,096 tokens of 288-token sequences took about 48·D·4 bytes per token
+/// (attention's softmax is materialised: ≈ 3·T·H float32 per token), and each further token
+/// carried through a streamed chunk about 8·D·4 (its states, their successor during a block,
+/// the unpacked float32 copies read out at pooled layers, and the heap's fragmentation: freed
+/// memory is kept, see <see cref="TorchRuntime"/>).
+/// </summary>
+public static class MemoryPlanner
+{
+    /// <summary>
+    /// Resident size of a <c>plmkit embed</c> process besides weights and activations (.NET
+    /// runtime, libtorch, MKL, the store): 312 MB here is the whole peak (VmHWM) of embedding the
+    /// 12 golden sequences with the 8M-shape golden (35 MB of weights), so this bound is generous.
+    /// </summary>
+    public const long RuntimeBytes = 300L << 20;
+
+    /// <summary>
+    /// Parses a memory size: a number with a unit <c>B</c>, <c>KB</c>, <c>MB</c>, <c>GB</c>, <c>TB</c>
+    /// (powers of 1,024, as <c>free</c> and <c>/proc</c> count) or <c>KiB</c>, <c>MiB</c>, <c>GiB</c>, <c>TiB</c>; e.g. <c>8GB</c>, <c>3.5GB</c>, <c>512MiB</c>.
+    /// </summary>
+    /// <param name="text">User input.</param>
+    /// <param name="option">Option or key it came from, named in the message.</param>
+    /// <exception cref="ConfigurationException">No number, no known unit, or not positive.</exception>
+    public static long ParseSize(string text, string option = "--max-memory")
+    {
+        var t = text.Trim();
+        int i = 0;
+        while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.')) i++;
+        var unit = t[i..].Trim().ToUpperInvariant().Replace("IB", "B", StringComparison.Ordinal);
+        long scale = unit switch { "B" => 1, "KB" => 1L << 10, "MB" => 1L << 20, "GB" => 1L << 30, "TB" => 1L << 40, _ => 0 };
+        if (scale == 0 || !double.TryParse(t[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !(value > 0))
+            throw new ConfigurationException($"{option}: '{text}' is not a memory size (use e.g. 8GB, 3.5GB or 512MB).");
+        return (long)(value * scale);
+    }
+
+    /// <summary>Bytes as GB with one decimal, or MB under 1 GB (powers of 1,024, as <see cref="ParseSize"/> counts).</summary>
+    public static string Format(long bytes) => bytes >= 1L << 30
+        ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GB"
+        : (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + " MB";
+
+    /// <summary>
+    /// Chooses the mode: in memory when the whole model and one batch fit the budget, else streamed
+    /// with as many tokens per chunk as the budget leaves.
+    /// </summary>
+    /// <param name="w">Weight sizes in the compute dtype.</param>
+    /// <param name="budget">The user's budget in bytes, or null for the memory available now (<see cref="ProcessMemory.AvailableBytes"/>).</param>
+    /// <param name="tokensPerBatch">Token budget per batch.</param>
+    /// <param name="longestTokens">Tokens of the longest model input (sets attention's working memory).</param>
+    /// <param name="pooledLayers">Layers whose states are kept until pooled.</param>
+    /// <exception cref="ConfigurationException">The budget is below what even one streamed batch needs.</exception>
+    public static MemoryPlan Choose(WeightSizes w, long? budget, int tokensPerBatch, long longestTokens, int pooledLayers)
+    {
+        long available = budget ?? ProcessMemory.AvailableBytes() ?? long.MaxValue;
+        string whose = budget is null ? "the memory available now" : "--max-memory";
+        long batch = tokensPerBatch;
+        // A block's transients for one batch (q/k/v, attention, the feed-forward's widest activations:
+        // ≈ 16·D), and attention's scores and softmax (≈ 3·T·H float32 per token).
+        long working = batch * (w.Hidden * 16L * w.ElementSize + 3L * Math.Min(longestTokens, batch) * w.Heads * 4);
+        // Pooled layers' float32 states, held as unpacked tensors and as arrays until pooling.
+        long keptPerToken = pooledLayers * (long)w.Hidden * 4 * 2;
+        long inMemory = RuntimeBytes + w.Total + working + batch * keptPerToken;
+        if (inMemory <= available)
+            return new MemoryPlan(false, $"the model ({Format(w.Total)} of weights) and one batch fit {whose} ({Format(Math.Min(available, long.MaxValue >> 1))}; needs about {Format(inMemory)})",
+                inMemory, batch, budget ?? (available == long.MaxValue ? null : available));
+
+        long perToken = 6L * w.Hidden * w.ElementSize + keptPerToken;
+        long fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
+        long smallest = fixedBytes + batch * perToken;
+        if (smallest > available)
+            throw new ConfigurationException(
+                $"{whose} ({Format(available)}) is below what layer streaming needs for one batch of {batch} tokens: about {Format(smallest)} " +
+                $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(working)}); " +
+                "allow more memory, or lower --max-tokens.");
+        long chunk = Math.Max(batch, (available - fixedBytes) / perToken);
+        return new MemoryPlan(true,
+            $"the model needs about {Format(inMemory)} in memory, more than {whose} ({Format(available)}); streaming keeps one block ({Format(w.Block)}) " +
+            $"and the states of up to {chunk:N0} tokens at a time",
+            fixedBytes + chunk * perToken, chunk, available);
+    }
+
+    /// <summary>
+    /// A lower bound of the embedding time: 2 multiply-add FLOPs per block weight per token, at
+    /// the rate of a [512, D] × [D, 4D] matrix product in the compute dtype timed here and now
+    /// (best of three). Attention and streamed weight reads are not counted.
+    /// </summary>
+    /// <param name="info">The model (its block parameters are <see cref="ModelInfo.Parameters"/>).</param>
+    /// <param name="tokens">Tokens to embed.</param>
+    /// <param name="dtype">Compute dtype.</param>
+    /// <param name="device">Device name as <see cref="TorchRuntime.ResolveDevice"/> gives it.</param>
+    public static double EstimateSeconds(ModelInfo info, long tokens, EmbedDtype dtype, string device)
+    {
+        using var scope = NewDisposeScope();
+        var dev = torch.device(device);
+        long d = info.Hidden;
+        var a = ones([512, d], dtype.ScalarType(), dev);
+        var b = ones([d, 4 * d], dtype.ScalarType(), dev);
+        double best = double.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var c = a.matmul(b);
+            if (dev.type == DeviceType.CUDA) torch.cuda.synchronize();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        double rate = 2.0 * 512 * d * 4 * d / Math.Max(best, 1e-9);
+        return 2.0 * info.Parameters * tokens / rate;
+    }
+}

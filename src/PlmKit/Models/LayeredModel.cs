@@ -1,0 +1,126 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PlmKit.Models;
+
+/// <summary>
+/// A model whose forward pass can be driven one block at a time, so a caller can run block k over
+/// many batches before block k+1 (layer streaming: each block's weights are then read once per
+/// chunk of batches, see <see cref="Streamed"/>). Every family implements it and its own
+/// <see cref="IProteinModel.Forward"/> goes through the same three steps, so both ways compute
+/// the same numbers.
+/// </summary>
+public interface ILayeredModel : IProteinModel
+{
+    /// <summary>Whether only one block is kept in memory and each block's weights are read from the files when it runs
+    /// (loaded with <see cref="LoadOptions.StreamBlocks"/>); <see cref="Streaming"/> then tells what was read.</summary>
+    bool Streamed { get; }
+
+    /// <summary>The block weights read from the files so far, or null when every block is in memory.</summary>
+    BlockStream? Streaming { get; }
+
+    /// <summary>Embeds a padded token batch: the pass at layer 0. The caller disposes it.</summary>
+    /// <param name="tokens">[B, T] int64 token ids as for <see cref="IProteinModel.Forward"/>.</param>
+    /// <exception cref="ArgumentException">The input is not [B, T], a row has padding before a real token, every row is padding, or a row is too long for the model.</exception>
+    LayerPass Begin(Tensor tokens);
+
+    /// <summary>Runs block <see cref="LayerPass.Layer"/> + 1 on the pass (reading its weights first when streamed and another block is in memory).</summary>
+    /// <exception cref="InvalidOperationException">The pass is already at the last layer.</exception>
+    void Step(LayerPass pass);
+
+    /// <summary>The states of the pass's current layer as <see cref="IProteinModel.Forward"/> returns them: [B, T, D] float32, zero at pad positions
+    /// (at the last layer, after the family's final norm). May share memory with the pass: read it before the next <see cref="Step"/>.</summary>
+    Tensor Representation(LayerPass pass);
+}
+
+/// <summary>
+/// The hidden states of one batch between blocks: the real tokens packed as [N, D] in the
+/// compute dtype, and the layout to unpack them. Owns its tensors.
+/// </summary>
+public class LayerPass : IDisposable
+{
+    internal LayerPass(TokenLayout layout, Tensor x)
+    {
+        Layout = layout.Detach();
+        X = x.MoveToOuterDisposeScope();
+    }
+
+    internal TokenLayout Layout { get; }
+
+    internal Tensor X { get; private set; }
+
+    /// <summary>The layer the states are at: 0 = embeddings, k = output of block k.</summary>
+    public int Layer { get; private set; }
+
+    /// <summary>Real (non-pad) tokens N.</summary>
+    public long Tokens => Layout.Tokens;
+
+    /// <summary>Bytes the states take (N·D in the compute dtype).</summary>
+    public long Bytes => X.numel() * X.ElementSize;
+
+    internal void Advance(Tensor next)
+    {
+        X.Dispose();
+        X = next.MoveToOuterDisposeScope();
+        Layer++;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the states (and a family's per-pass tables).</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing) return;
+        X.Dispose();
+        Layout.Dispose();
+    }
+}
+
+/// <summary>
+/// The blocks' weights of a streamed model, left in their safetensors files and read into the
+/// model's one block when that block runs. Owns the open files.
+/// </summary>
+public sealed class BlockStream : IDisposable
+{
+    private readonly string prefix;
+    private readonly IReadOnlyDictionary<string, StoredTensor> tensors;
+    private readonly IReadOnlyList<IDisposable> files;
+
+    internal BlockStream(string prefix, IReadOnlyDictionary<string, StoredTensor> tensors, IReadOnlyList<IDisposable> files)
+    {
+        this.prefix = prefix;
+        this.tensors = tensors;
+        this.files = files;
+    }
+
+    /// <summary>The block whose weights are in memory (0-based), or −1.</summary>
+    public int Loaded { get; private set; } = -1;
+
+    /// <summary>Blocks read so far.</summary>
+    public int Reads { get; private set; }
+
+    /// <summary>Time spent reading block weights, in seconds.</summary>
+    public double ReadSeconds { get; private set; }
+
+    /// <summary>Reads block <paramref name="block"/>'s weights into <paramref name="slot"/> (names relative to the block).</summary>
+    internal void Load(int block, nn.Module slot)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (name, p) in slot.named_parameters()) tensors[$"{prefix}.{block}.{name}"].CopyTo(p);
+        foreach (var (name, b) in slot.named_buffers()) tensors[$"{prefix}.{block}.{name}"].CopyTo(b);
+        Loaded = block;
+        Reads++;
+        ReadSeconds += clock.Elapsed.TotalSeconds;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var f in files) f.Dispose();
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using static TorchSharp.torch;
+
+namespace PlmKit.Models;
+
+/// <summary>
+/// A <c>.safetensors</c> file opened for reading tensor by tensor: the header is checked against
+/// the file (a truncated file, damaged header or unsupported dtype is named before any weight is
+/// read), and each tensor is read with positioned reads straight into its destination (or, when
+/// the dtype or device differs, through a temporary of at most <see cref="SliceBytes"/>), so
+/// loading never holds the whole file, a managed array, or a second copy of a weight.
+/// </summary>
+/// <remarks>
+/// Positioned reads rather than a memory map: a mapped file's pages count in the process's
+/// resident size as they are touched, which would hide the memory saved from the measured peak.
+/// </remarks>
+public sealed class SafetensorsFile : IDisposable
+{
+    /// <summary>Largest piece read (and cast) at once, unless <see cref="Open(string, long)"/> is given another.</summary>
+    public const long SliceBytes = 64L << 20;
+
+    private readonly long sliceBytes;
+
+    private static readonly Dictionary<string, (ScalarType Type, int Size)> Types = new()
+    {
+        ["F64"] = (ScalarType.Float64, 8), ["F32"] = (ScalarType.Float32, 4), ["F16"] = (ScalarType.Float16, 2),
+        ["BF16"] = (ScalarType.BFloat16, 2), ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4),
+        ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
+    };
+
+    private readonly SafeFileHandle handle;
+    private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+
+    private sealed record Entry(ScalarType Type, int ElementSize, long[] Shape, long Offset);
+
+    private SafetensorsFile(string path, SafeFileHandle handle, long sliceBytes)
+    {
+        Path = path;
+        this.handle = handle;
+        this.sliceBytes = sliceBytes;
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>Tensor keys in header order.</summary>
+    public IReadOnlyCollection<string> Keys => entries.Keys;
+
+    /// <summary>Opens <paramref name="path"/> and checks its header against its length.</summary>
+    /// <exception cref="ModelLoadException">Truncated file, damaged header, unsupported dtype.</exception>
+    public static SafetensorsFile Open(string path) => Open(path, SliceBytes);
+
+    /// <summary>Opens <paramref name="path"/>, reading at most <paramref name="sliceBytes"/> at once (at least one row of a tensor).</summary>
+    /// <inheritdoc cref="Open(string)" path="/exception"/>
+    public static SafetensorsFile Open(string path, long sliceBytes)
+    {
+        if (sliceBytes < 1) throw new ArgumentOutOfRangeException(nameof(sliceBytes), sliceBytes, "must be positive");
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        var file = new SafetensorsFile(path, handle, sliceBytes);
+        try
+        {
+            file.ReadHeader();
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private void ReadHeader()
+    {
+        long length = RandomAccess.GetLength(handle);
+        var lenBytes = new byte[8];
+        if (length < 8 || RandomAccess.Read(handle, lenBytes, 0) != 8)
+            throw new ModelLoadException($"{Path}: truncated (no safetensors header).");
+        ulong headerLength = BitConverter.ToUInt64(lenBytes);
+        if (headerLength > (ulong)(length - 8))
+            throw new ModelLoadException($"{Path}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
+        var header = new byte[headerLength];
+        ReadExactly(header, 8);
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{Path}: damaged safetensors header ({e.Message}).");
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ModelLoadException($"{Path}: damaged safetensors header (a JSON {root.ValueKind.ToString().ToLowerInvariant()}, expected an object of tensors).");
+        long dataStart = 8 + (long)headerLength, dataLength = length - dataStart;
+        foreach (var entry in root.EnumerateObject())
+        {
+            if (entry.Name == "__metadata__") continue;
+            string dtype;
+            long[] shape, offsets;
+            try
+            {
+                dtype = entry.Value.GetProperty("dtype").GetString()!;
+                shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new ModelLoadException($"{Path}: damaged safetensors header entry '{entry.Name}'.");
+            }
+            if (!Types.TryGetValue(dtype, out var type))
+                throw new ModelLoadException($"{Path}: tensor '{entry.Name}' has unsupported dtype {dtype}.");
+            long bytes = shape.Aggregate(1L, (a, b) => a * b) * type.Size;
+            if (offsets.Length != 2 || offsets[1] - offsets[0] != bytes || offsets[0] < 0)
+                throw new ModelLoadException($"{Path}: tensor '{entry.Name}': data offsets do not match shape {WeightFiles.Shape(shape)} of {dtype}.");
+            if (offsets[1] > dataLength)
+                throw new ModelLoadException($"{Path}: truncated: tensor '{entry.Name}' ends at byte {offsets[1]} of the data, the file holds {dataLength}.");
+            entries[entry.Name] = new Entry(type.Type, type.Size, shape, dataStart + offsets[0]);
+        }
+    }
+
+    /// <summary>The tensor <paramref name="key"/> as a <see cref="StoredTensor"/> read from this file when copied (the file must stay open until then).</summary>
+    public StoredTensor Tensor(string key)
+    {
+        var e = entries[key];
+        bool floating = e.Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
+        return new StoredTensor(Path, key, e.Shape, floating, target => ReadInto(e, target));
+    }
+
+    /// <summary>Reads tensor <paramref name="key"/> whole, in the file's dtype, on the CPU; the caller disposes it.</summary>
+    public Tensor Read(string key)
+    {
+        var e = entries[key];
+        var t = empty(e.Shape, e.Type);
+        ReadInto(e, t);
+        return t;
+    }
+
+    private void ReadInto(Entry e, Tensor target)
+    {
+        if (!target.shape.SequenceEqual(e.Shape))
+            throw new ArgumentException($"{Path}: target shape {WeightFiles.Shape(target.shape)} differs from {WeightFiles.Shape(e.Shape)}.");
+        using var noGrad = no_grad();
+        long rows = e.Shape.Length == 0 ? 1 : e.Shape[0];
+        long rowBytes = rows == 0 ? 0 : e.Shape.Skip(1).Aggregate((long)e.ElementSize, (a, b) => a * b);
+        long rowsPerSlice = Math.Max(1, sliceBytes / Math.Max(1, rowBytes));
+        bool direct = target.device_type == TorchSharp.DeviceType.CPU && target.dtype == e.Type && target.is_contiguous();
+        var flat = e.Shape.Length == 0 ? target.view(1) : target;
+        for (long row = 0; row < rows; row += rowsPerSlice)
+        {
+            long count = Math.Min(rowsPerSlice, rows - row);
+            using var part = flat.narrow(0, row, count);
+            long offset = e.Offset + row * rowBytes;
+            if (direct)
+            {
+                ReadExactly(part.bytes, offset);
+                continue;
+            }
+            var shape = part.shape;
+            using var staging = empty(shape, e.Type);
+            ReadExactly(staging.bytes, offset);
+            part.copy_(staging);
+        }
+    }
+
+    private void ReadExactly(Span<byte> buffer, long offset)
+    {
+        while (buffer.Length > 0)
+        {
+            int n = RandomAccess.Read(handle, buffer, offset);
+            if (n <= 0) throw new ModelLoadException($"{Path}: file ended while reading at byte {offset} (changed while loading?).");
+            buffer = buffer[n..];
+            offset += n;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => handle.Dispose();
+}

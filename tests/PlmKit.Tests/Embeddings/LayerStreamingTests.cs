@@ -1,0 +1,180 @@
+using PlmKit.Embeddings;
+using PlmKit.Embeddings.Store;
+using PlmKit.Models;
+using PlmKit.Models.Amplify;
+using PlmKit.Models.Esm;
+using PlmKit.Models.EsmC;
+using PlmKit.Tests.Models;
+using static TorchSharp.torch;
+
+namespace PlmKit.Tests.Embeddings;
+
+/// <summary>Random models of every family, written once for <see cref="LayerStreamingTests"/>.</summary>
+public sealed class StreamingModels : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public StreamingModels()
+    {
+        TorchRuntime.EnsureLoaded();
+        Esm2 = RandomModels.Esm2(dir.Sub("esm2"), layers: 5, hidden: 64, heads: 4, ffn: 128, seed: 11);
+        EsmC = RandomModels.EsmC(dir.Sub("esmc"), dModel: 64, heads: 4, layers: 4, seed: 12);
+        Amplify = RandomModels.Amplify(dir.Sub("amplify"), hidden: 64, heads: 4, layers: 4, ffn: 128, seed: 13);
+        Resume = RandomModels.Esm2(dir.Sub("resume"), layers: 6, hidden: 128, heads: 4, ffn: 512, seed: 14);
+    }
+
+    public string Esm2 { get; }
+    public string EsmC { get; }
+    public string Amplify { get; }
+    public string Resume { get; }
+
+    public void Dispose() => dir.Dispose();
+}
+
+/// <summary>
+/// Layer streaming (<see cref="ILayeredModel"/>, <see cref="Embedder"/> with a streamed model, <see cref="MemoryPlanner"/>):
+/// the same vectors and states as the in-memory run, whatever the chunking, and a store run killed between layers resumes.
+/// </summary>
+public class LayerStreamingTests(StreamingModels models) : IClassFixture<StreamingModels>
+{
+    // Lengths 3..70 residues; with windows of 24 the long ones are cut into pieces that land in different chunks.
+    private static readonly IReadOnlyList<(string Id, string Sequence)> Sequences = Enumerable.Range(0, 16)
+        .Select(i => ($"s{i}", new string(Enumerable.Range(0, 3 + (i * 37 % 68)).Select(j => "ACDEFGHIKLMNPQRSTVWY"[(i * 7 + j * 13) % 20]).ToArray())))
+        .ToList();
+
+    private static LoadedModel Load(string family, string path, ScalarType dtype, bool streamed) =>
+        ModelZoo.Load(path, options: new LoadOptions { Dtype = dtype, StreamBlocks = _ => streamed });
+
+    [Theory]
+    [InlineData("esm2", ScalarType.Float32)]
+    [InlineData("esm2", ScalarType.BFloat16)]
+    [InlineData("esmc", ScalarType.Float32)]
+    [InlineData("amplify", ScalarType.Float32)]
+    public void StreamedEqualsInMemoryForEveryLayerPoolAndResidue(string family, ScalarType dtype)
+    {
+        var path = family switch { "esm2" => models.Esm2, "esmc" => models.EsmC, _ => models.Amplify };
+        using var inMemory = Load(family, path, dtype, false).Model;
+        using var streamed = Load(family, path, dtype, true).Model;
+        Assert.False(((ILayeredModel)inMemory).Streamed);
+        Assert.True(((ILayeredModel)streamed).Streamed);
+        int layers = inMemory.Info.Layers;
+        var embedDtype = dtype == ScalarType.BFloat16 ? EmbedDtype.Bf16 : EmbedDtype.Fp32;
+        var options = new EmbedderOptions(Enumerable.Range(0, layers + 1).ToList(), Poolings.ParseList("mean,bos"), TokensPerBatch: 60,
+            LongPolicy: LongSequencePolicy.Windows, MaxResidues: 24, Dtype: embedDtype, Device: "cpu", PerToken: true);
+        var expected = new Embedder(inMemory, options).Embed(Sequences).ToDictionary(e => e.Id);
+        // 90 tokens per chunk: 1-2 batches each, so windows of one sequence fall in different chunks.
+        var actual = new Embedder(streamed, options with { ChunkTokens = 90 }).Embed(Sequences).ToList();
+
+        Assert.Equal(Sequences.Count, actual.Count);
+        Assert.Contains(actual, e => e.Windows > 1);
+        double worst = 0;
+        foreach (var e in actual)
+        {
+            var x = expected[e.Id];
+            Assert.Equal(x.Vectors.Select(v => (v.Layer, v.Pool)), e.Vectors.Select(v => (v.Layer, v.Pool)));
+            for (int v = 0; v < e.Vectors.Count; v++) worst = Math.Max(worst, MaxAbs(x.Vectors[v].Vector, e.Vectors[v].Vector));
+            for (int k = 0; k <= layers; k++) worst = Math.Max(worst, MaxAbs(x.PerToken![k], e.PerToken![k]));
+        }
+        Assert.True(worst <= 1e-6, $"max |Δ| {worst}");
+        // Each block read once per chunk, and there were several chunks.
+        var stream = ((ILayeredModel)streamed).Streaming!;
+        Assert.Equal(0, stream.Reads % layers);
+        Assert.True(stream.Reads / layers >= 3, $"{stream.Reads} block reads for {layers} blocks");
+    }
+
+    [Fact]
+    public void AStoreRunKilledBetweenLayersResumesToTheVectorsOfAnUninterruptedRun()
+    {
+        using var dir = new TempDir();
+        var items = Sequences.Select(s => (s.Id, s.Sequence + s.Sequence)).ToList();
+        var pools = Poolings.ParseList("mean,bos");
+        int[] layers = [6];
+
+        // The budget: one byte less than the in-memory run needs, so the model streams.
+        WeightSizes? sizes = null;
+        using (ModelZoo.Load(models.Resume, options: new LoadOptions { StreamBlocks = s => { sizes = s; return false; } }).Model) { }
+        long inMemory = MemoryPlanner.Choose(sizes!, long.MaxValue, 64, 64, 1).ExpectedPeakBytes;
+        var settings = new EmbedSettings(LongPolicy: LongSequencePolicy.Truncate, Device: "cpu", MaxMemoryBytes: inMemory - 1);
+
+        using (var reference = EmbeddingStore.Open(dir.Sub("reference")))
+        using (var source = ModelEmbeddingSource.Open(models.Resume, settings with { MaxMemoryBytes = null }, tokensPerBatch: 64))
+        {
+            Assert.False(source.Plan.Streamed);
+            new StoredEmbedder(reference, source).Run(items, layers, pools, Shard.All, chunkSequences: 4);
+        }
+
+        int blocksRun = 0;
+        using (var store = EmbeddingStore.Open(dir.Sub("store")))
+        {
+            using (var source = ModelEmbeddingSource.Open(models.Resume, settings, tokensPerBatch: 64))
+            {
+                Assert.True(source.Plan.Streamed, source.Plan.Reason);
+                // The "kill": the second store chunk dies after its third block.
+                source.LayerDone = (layer, _) =>
+                {
+                    if (++blocksRun == 6 + 3) throw new SimulatedKill();
+                };
+                Assert.Throws<SimulatedKill>(() => new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All, chunkSequences: 4));
+            }
+            using (var source = ModelEmbeddingSource.Open(models.Resume, settings, tokensPerBatch: 64))
+            {
+                var report = new StoredEmbedder(store, source).Run(items, layers, pools, Shard.All, chunkSequences: 4);
+                Assert.True(report.Reused > 0 && report.Computed > 0 && report.Computed < report.Sequences, report.ToString());
+                var names = items.Select(i => SequenceHash.Of(i.Item2)).Distinct().ToList();
+                using var reference = EmbeddingStore.Open(dir.Sub("reference"));
+                foreach (var sha in names)
+                    foreach (var pool in pools)
+                    {
+                        var key = new EmbeddingKey(source.ModelId, 6, pool.Name, source.LongPolicy, source.Dtype, sha);
+                        Assert.Equal(reference.Get(key)!.Vector, store.Get(key)!.Vector);
+                    }
+            }
+        }
+    }
+
+    [Fact]
+    public void StreamingRefusesPicklesAndPassesRefuseToGoPastTheLastLayer()
+    {
+        var pth = Path.Combine(SharedData.Golden, "esmc_tiny", "esmc_tiny.pth");
+        var e = Assert.Throws<ModelLoadException>(() => EsmCCheckpoint.Load(pth, options: new LoadOptions { StreamBlocks = _ => true }));
+        Assert.Contains("safetensors", e.Message);
+        using var model = (EsmModel)EsmCheckpoint.Load(models.Esm2).Model;
+        using var tokens = tensor(new long[,] { { 0, 5, 6, 2 } });
+        using var pass = model.Begin(tokens);
+        for (int i = 0; i < model.Config.Layers; i++) model.Step(pass);
+        Assert.Equal(model.Config.Layers, pass.Layer);
+        Assert.Throws<InvalidOperationException>(() => model.Step(pass));
+        Assert.Throws<ArgumentException>(() => model.Begin(tensor(new long[] { 0, 5, 2 })));
+    }
+
+    [Fact]
+    public void MemorySizesParseAndBudgetsChooseTheMode()
+    {
+        Assert.Equal(8L << 30, MemoryPlanner.ParseSize("8GB"));
+        Assert.Equal(3584L << 20, MemoryPlanner.ParseSize(" 3.5GiB "));
+        Assert.Equal(512L << 20, MemoryPlanner.ParseSize("512mb"));
+        foreach (var bad in new[] { "", "8", "GB", "-1GB", "0GB", "8 parsecs", "1.2.3GB" })
+            Assert.Contains("--max-memory", Assert.Throws<ConfigurationException>(() => MemoryPlanner.ParseSize(bad)).Message);
+
+        // A 3B-shaped model in bf16: 5.7 GB of weights.
+        var w = new WeightSizes(Total: 5_700L << 20, Resident: 200L << 20, Block: 160L << 20, Blocks: 36, Hidden: 2560, Heads: 40, ElementSize: 2);
+        Assert.False(MemoryPlanner.Choose(w, 16L << 30, 4096, 300, 1).Streamed);
+        var streamed = MemoryPlanner.Choose(w, 3L << 30, 4096, 300, 1);
+        Assert.True(streamed.Streamed);
+        Assert.True(streamed.ChunkTokens >= 4096);
+        Assert.Contains("--max-memory (3.0 GB)", streamed.Reason);
+        Assert.True(streamed.ExpectedPeakBytes <= 3L << 30);
+        var tooSmall = Assert.Throws<ConfigurationException>(() => MemoryPlanner.Choose(w, 700L << 20, 4096, 300, 1));
+        Assert.Contains("one block 160 MB", tooSmall.Message);
+    }
+
+    private static double MaxAbs(float[] a, float[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs((double)a[i] - b[i]));
+        return worst;
+    }
+
+    private sealed class SimulatedKill : Exception;
+}
