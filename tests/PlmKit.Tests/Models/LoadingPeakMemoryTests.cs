@@ -26,6 +26,8 @@ public class LoadingPeakMemoryTests
             using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, EmbedJob.ManifestName)));
             var memory = manifest.RootElement.GetProperty("memory");
             Assert.Equal("in-memory", memory.GetProperty("mode").GetString());
+            // Loading and hashing are timed apart (hashing is the store's, not the loader's cost).
+            Assert.True(memory.GetProperty("load_seconds").GetDouble() > 0 && memory.GetProperty("weights_hash_seconds").GetDouble() > 0);
             return memory.GetProperty("peak_rss_bytes").GetInt64();
         }
         long fp32 = Peak("fp32"), bf16 = Peak("bf16");

@@ -227,6 +227,8 @@ public static class EmbedJob
                 ["block_reads"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.Reads,
                 ["block_read_seconds"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.ReadSeconds,
                 ["peak_rss_bytes"] = ProcessMemory.PeakResidentBytes(),
+                ["load_seconds"] = source.LoadSeconds,
+                ["weights_hash_seconds"] = source.HashSeconds,
             })
             // Per id in input order; how the long-sequence policy treated it is known for the sequences embedded now.
             .Set("sequences", items.Select(i =>

@@ -69,15 +69,28 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
                 return plan.Streamed;
             },
         };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var loaded = ModelZoo.Load(model, adapter: adapter, options: options);
+        double loadSeconds = clock.Elapsed.TotalSeconds;
         // A LoRA merge loads float32 weights in memory, without asking.
         plan ??= new MemoryPlan(false, "a LoRA adapter is merged into float32 weights held in memory", 0, tokensPerBatch, settings.MaxMemoryBytes);
+        clock.Restart();
         var sha = loaded.ComputeWeightsSha256();
-        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads, settings.MaxMemoryBytes, sizes, plan, longest);
+        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads, settings.MaxMemoryBytes, sizes, plan, longest)
+        {
+            LoadSeconds = loadSeconds,
+            HashSeconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>The store's model identity: <c>&lt;family&gt;:&lt;weights SHA-256&gt;</c>.</summary>
     public static string IdOf(string family, string weightsSha256) => $"{family}:{weightsSha256}";
+
+    /// <summary>Wall seconds <see cref="Open"/> spent reading the weights into the model (streamed: the resident part only).</summary>
+    public double LoadSeconds { get; private init; }
+
+    /// <summary>Wall seconds <see cref="Open"/> spent hashing the weight files for the store's model id.</summary>
+    public double HashSeconds { get; private init; }
 
     /// <summary>SHA-256 of the weight files (<see cref="LoadedModel.ComputeWeightsSha256"/>).</summary>
     public string WeightsSha256 { get; }
