@@ -53,7 +53,8 @@ public static class MemoryPlanner
         while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.')) i++;
         var unit = t[i..].Trim().ToUpperInvariant().Replace("IB", "B", StringComparison.Ordinal);
         long scale = unit switch { "B" => 1, "KB" => 1L << 10, "MB" => 1L << 20, "GB" => 1L << 30, "TB" => 1L << 40, _ => 0 };
-        if (scale == 0 || !double.TryParse(t[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !(value > 0))
+        if (scale == 0 || !double.TryParse(t[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || !(value > 0)
+            || value * scale >= long.MaxValue)
             throw new ConfigurationException($"{option}: '{text}' is not a memory size (use e.g. 8GB, 3.5GB or 512MB).");
         return (long)(value * scale);
     }

@@ -58,7 +58,16 @@ public static class NotebookRendering
             WorkingDirectory = notebooks,
         };
         foreach (var arg in new[] { Path.Combine(notebooks, Script), "--out", Path.GetFullPath(outFolder), "--html" }) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new PlmKitException($"could not start {Python}");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new PlmKitException($"could not start {Python}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ConfigurationException($"could not run {Python} for the notebooks: {e.Message}");
+        }
+        using var started = process;
         var failures = new List<string>();
         var stderr = process.StandardError.ReadToEndAsync();
         while (process.StandardOutput.ReadLine() is { } line)

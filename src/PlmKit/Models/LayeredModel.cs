@@ -111,6 +111,8 @@ public sealed class BlockStream : IDisposable
     internal void Load(int block, nn.Module slot)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Not block i−1 any more from the first copy on: a read that fails halfway must not leave the slot taken for a whole block.
+        Loaded = -1;
         foreach (var (name, p) in slot.named_parameters()) tensors[$"{prefix}.{block}.{name}"].CopyTo(p);
         foreach (var (name, b) in slot.named_buffers()) tensors[$"{prefix}.{block}.{name}"].CopyTo(b);
         Loaded = block;

@@ -34,4 +34,5 @@ public sealed record LoadOptions
 /// <param name="Hidden">Width D.</param>
 /// <param name="Heads">Attention heads.</param>
 /// <param name="ElementSize">Bytes per element of the compute dtype.</param>
-public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks, int Hidden, int Heads, int ElementSize);
+/// <param name="Streamable">The weights are safetensors, whose blocks can be read one at a time; false for a PyTorch pickle, which is read whole.</param>
+public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks, int Hidden, int Heads, int ElementSize, bool Streamable = true);

@@ -56,7 +56,15 @@ public sealed class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path, long sliceBytes)
     {
         if (sliceBytes < 1) throw new ArgumentOutOfRangeException(nameof(sliceBytes), sliceBytes, "must be positive");
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"{path}: cannot be read ({e.Message})", e);
+        }
         var file = new SafetensorsFile(path, handle, sliceBytes);
         try
         {
@@ -79,6 +87,9 @@ public sealed class SafetensorsFile : IDisposable
         ulong headerLength = BitConverter.ToUInt64(lenBytes);
         if (headerLength > (ulong)(length - 8))
             throw new ModelLoadException($"{Path}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
+        // The format caps its header at 100 MB; a larger length field is damage, not a header to allocate.
+        if (headerLength > 100_000_000)
+            throw new ModelLoadException($"{Path}: damaged safetensors header (length field {headerLength} bytes, the format allows 100 MB).");
         var header = new byte[headerLength];
         ReadExactly(header, 8);
         JsonElement root;
@@ -101,7 +112,7 @@ public sealed class SafetensorsFile : IDisposable
             long[] shape, offsets;
             try
             {
-                dtype = entry.Value.GetProperty("dtype").GetString()!;
+                dtype = entry.Value.GetProperty("dtype").GetString() ?? throw new InvalidOperationException("null dtype");
                 shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                 offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
             }

@@ -153,7 +153,7 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
         Assert.Equal(8L << 30, MemoryPlanner.ParseSize("8GB"));
         Assert.Equal(3584L << 20, MemoryPlanner.ParseSize(" 3.5GiB "));
         Assert.Equal(512L << 20, MemoryPlanner.ParseSize("512mb"));
-        foreach (var bad in new[] { "", "8", "GB", "-1GB", "0GB", "8 parsecs", "1.2.3GB" })
+        foreach (var bad in new[] { "", "8", "GB", "-1GB", "0GB", "8 parsecs", "1.2.3GB", "99999999TB" })
             Assert.Contains("--max-memory", Assert.Throws<ConfigurationException>(() => MemoryPlanner.ParseSize(bad)).Message);
 
         // A 3B-shaped model in bf16: 5.7 GB of weights.

@@ -60,6 +60,16 @@ public class DirectLoadingTests
         var text = System.Text.Encoding.UTF8.GetString(bytes).Replace("[100,10]", "[100,11]");
         File.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
         Assert.Contains("do not match shape [100, 11]", Assert.Throws<ModelLoadException>(() => SafetensorsFile.Open(path)).Message);
+        File.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(bytes).Replace("\"F32\"", "null ")));
+        Assert.Contains("damaged safetensors header entry 'w'", Assert.Throws<ModelLoadException>(() => SafetensorsFile.Open(path)).Message);
+        // A length field past the format's 100 MB cap (but within the file's length) is damage, not a header to allocate.
+        var huge = (byte[])bytes.Clone();
+        BitConverter.GetBytes((ulong)150_000_000).CopyTo(huge, 0);
+        using (var stream = File.Create(path)) { stream.Write(huge); stream.SetLength(160_000_000); }
+        Assert.Contains("the format allows 100 MB", Assert.Throws<ModelLoadException>(() => SafetensorsFile.Open(path)).Message);
+        // A folder where the file should be: one message naming it, not an I/O exception.
+        var folder = Directory.CreateDirectory(Path.Combine(dir.Path, "model.safetensors")).FullName;
+        Assert.Contains("model.safetensors: cannot be read", Assert.Throws<ModelLoadException>(() => SafetensorsFile.Open(folder)).Message);
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public static class AmplifyCheckpoint
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
             // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads)) == true;
+            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads) with { Streamable = !pickle }) == true;
             if (streamed && pickle)
                 throw new ModelLoadException($"{files[0]}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
                                              "convert them to safetensors, or allow more memory.");
