@@ -72,7 +72,7 @@ public static class Gallery
         }
 
         page.Append("<h2 id=\"tables\">Tables</h2>\n<ul>\n");
-        foreach (var t in tables) page.Append($"<li><a href=\"{E(t)}\">{E(t)}</a></li>\n");
+        foreach (var t in tables) page.Append($"<li><a href=\"{E(Href(t))}\">{E(t)}</a></li>\n");
         page.Append("</ul>\n<h2 id=\"notebooks\">Notebooks</h2>\n");
         if (notebooks.Count == 0)
             page.Append("<p>No rendered notebooks in this folder. Render the executed notebooks to HTML and pass their folder to ")
@@ -80,12 +80,15 @@ public static class Gallery
         else
         {
             page.Append("<ul>\n");
-            foreach (var n in notebooks) page.Append($"<li><a href=\"{E(n)}\">{E(Path.GetFileNameWithoutExtension(n))}</a></li>\n");
+            foreach (var n in notebooks) page.Append($"<li><a href=\"{E(Href(n))}\">{E(Path.GetFileNameWithoutExtension(n))}</a></li>\n");
             page.Append("</ul>\n");
         }
         page.Append("</body>\n</html>\n");
         return page.ToString();
     }
+
+    // A relative path as a link: each segment URL-escaped, so a user's page named "nb#2.html" or with spaces still opens.
+    private static string Href(string relative) => string.Join('/', relative.Split('/').Select(Uri.EscapeDataString));
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

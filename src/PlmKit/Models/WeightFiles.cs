@@ -162,7 +162,13 @@ public static class WeightFiles
                 var file = SafetensorsFile.Open(path);
                 open.Add(file);
                 foreach (var key in file.Keys)
-                    if (moduleName(key) is { } name) state[name] = file.Tensor(key);
+                    if (moduleName(key) is { } name)
+                    {
+                        // Two shards holding one tensor is a damaged index or a mixed folder: taking either would be a guess.
+                        if (state.TryGetValue(name, out var earlier))
+                            throw new ModelLoadException($"{path}: tensor '{key}' is also in {earlier.File}; a tensor belongs in one shard.");
+                        state[name] = file.Tensor(key);
+                    }
             }
             return (open, state);
         }

@@ -50,6 +50,14 @@ public sealed class CheckpointFormatTests : IDisposable
         Assert.Equal(2, loaded.WeightFiles.Count);
         AssertSameWeightsAsGolden(loaded);
 
+        // A tensor in both shards: refused, naming both files, instead of taking either.
+        string both = shards[0].First(k => k.Contains("word_embeddings", StringComparison.Ordinal));
+        using (var stream = File.Create(Path.Combine(dir, "model-00002-of-00002.safetensors")))
+            Safetensors.SaveStateDict(stream, shards[1].Append(both).ToDictionary(k => k, k => state[k]));
+        var twice = Assert.Throws<ModelLoadException>(() => EsmCheckpoint.Load(dir));
+        Assert.Contains($"tensor '{both}' is also in", twice.Message);
+        Assert.Contains("model-00001-of-00002.safetensors", twice.Message);
+
         File.Delete(Path.Combine(dir, "model-00002-of-00002.safetensors"));
         var e = Assert.Throws<ModelLoadException>(() => EsmCheckpoint.Load(dir));
         Assert.Contains("shard 'model-00002-of-00002.safetensors' is listed but missing", e.Message);

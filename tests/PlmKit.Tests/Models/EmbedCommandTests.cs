@@ -83,6 +83,7 @@ public sealed class EmbedCommandTests : IDisposable
         { ["--max-memory", "8 parsecs"], "--max-memory: '8 parsecs' is not a memory size" },
         { ["--max-memory", "0GB"], "--max-memory: '0GB' is not a memory size" },
         { ["--max-memory", "1MB"], "--max-memory (1 MB) is below what layer streaming needs for one batch" },
+        { ["--max-memory", "8GB", "--adapter", "fold1.safetensors"], "--max-memory does not combine with --adapter" },
     };
 
     [Theory]

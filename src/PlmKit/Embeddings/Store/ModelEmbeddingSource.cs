@@ -52,6 +52,8 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null,
         string? adapter = null, long? longestTokens = null)
     {
+        if (adapter is not null && settings.MaxMemoryBytes is not null)
+            throw new ConfigurationException("--max-memory does not combine with --adapter: merging LoRA adapters needs the float32 weights in memory");
         long longest = Math.Min(longestTokens ?? tokensPerBatch, tokensPerBatch);
         // Weights are read straight into the compute dtype and device (no float32 copy of a bfloat16
         // model); the mode is chosen from the files' headers before any weight is read. The batch's

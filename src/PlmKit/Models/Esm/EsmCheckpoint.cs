@@ -165,7 +165,8 @@ public static class EsmCheckpoint
             // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
             if (model.Config.Architecture == EsmArchitecture.Esm1b)
                 using (no_grad())
-                    model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask].zero_();
+                using (var maskRow = model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask])
+                    maskRow.zero_();
             if (streamed) model.StreamFrom(new BlockStream("layers", blocks, open));
             model.PrepareForInference();
             var loaded = new LoadedEsm(model, name, source, files);
