@@ -106,7 +106,7 @@ public static class MemoryPlanner
 
     /// <summary>
     /// A lower bound of the embedding time: 2 multiply-add FLOPs per block weight per token, at
-    /// the rate of a [512, D] × [D, 4D] matrix product in the compute dtype timed here and now
+    /// the rate of a [512, D] × [D, 4D] matrix product (D the width, at most 1024) in the compute dtype timed here and now
     /// (best of three). Attention and streamed weight reads are not counted.
     /// </summary>
     /// <param name="info">The model (its block parameters are <see cref="ModelInfo.Parameters"/>).</param>
@@ -117,7 +117,8 @@ public static class MemoryPlanner
     {
         using var scope = NewDisposeScope();
         var dev = torch.device(device);
-        long d = info.Hidden;
+        // At most width 1024 (a 16 MB fp32 operand): the probe must not itself break the memory plan just made.
+        long d = Math.Min(info.Hidden, 1024);
         var a = ones([512, d], dtype.ScalarType(), dev);
         var b = ones([d, 4 * d], dtype.ScalarType(), dev);
         double best = double.MaxValue;
