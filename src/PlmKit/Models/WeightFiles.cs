@@ -124,14 +124,33 @@ public static class WeightFiles
         return dot > 0 && int.TryParse(rest[..dot], out _);
     }
 
-    /// <summary>Weight sizes in the compute dtype (<see cref="LoadOptions.StreamBlocks"/>), from the files' headers.</summary>
+    /// <summary>
+    /// Asks <see cref="LoadOptions.StreamBlocks"/> whether to stream this model's blocks, telling it the
+    /// weights' sizes in the compute dtype (from the files' headers) and whether they can be streamed;
+    /// the one place every family's loader makes this choice.
+    /// </summary>
+    /// <param name="options">The load options (no callback: never streamed).</param>
     /// <param name="state">Module name → tensor, as given to <see cref="Assign"/>.</param>
     /// <param name="blockPrefix">The blocks' module prefix (<c>layers</c>).</param>
     /// <param name="blocks">L.</param>
     /// <param name="elementSize">Bytes per element in the compute dtype.</param>
     /// <param name="hidden">Width D.</param>
     /// <param name="heads">Attention heads.</param>
-    public static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, int hidden, int heads)
+    /// <param name="safetensors">The weights are safetensors files (false: a PyTorch pickle, read whole).</param>
+    /// <param name="source">The weights' file or folder, for the message.</param>
+    /// <exception cref="ModelLoadException">Streaming was chosen for a pickle.</exception>
+    internal static bool ChooseStreaming(LoadOptions options, IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks,
+        int elementSize, int hidden, int heads, bool safetensors, string source)
+    {
+        bool streamed = options.StreamBlocks?.Invoke(Sizes(state, blockPrefix, blocks, elementSize, hidden, heads) with { Streamable = safetensors }) == true;
+        if (streamed && !safetensors)
+            throw new ModelLoadException($"{source}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
+                                         "convert them to safetensors, or allow more memory.");
+        return streamed;
+    }
+
+    // Weight sizes in the compute dtype, from the files' headers.
+    private static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, int hidden, int heads)
     {
         long total = 0, inBlocks = 0;
         foreach (var (name, t) in state)

@@ -56,10 +56,7 @@ public static class AmplifyCheckpoint
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
             // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads) with { Streamable = !pickle }) == true;
-            if (streamed && pickle)
-                throw new ModelLoadException($"{files[0]}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
-                                             "convert them to safetensors, or allow more memory.");
+            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads, safetensors: !pickle, files[0]);
             model = new AmplifyModel(config, tokenizer, final, withLmHead, placement with { Streamed = streamed });
             var blocks = WeightFiles.Assign(model, state, path, n => n,
                 $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})",

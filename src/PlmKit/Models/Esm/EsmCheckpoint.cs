@@ -152,10 +152,7 @@ public static class EsmCheckpoint
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
             // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads) with { Streamable = open.Count > 0 }) == true;
-            if (streamed && open.Count == 0)
-                throw new ModelLoadException($"{source}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
-                                             "convert them to safetensors, or allow more memory.");
+            streamed = WeightFiles.ChooseStreaming(options, state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads, safetensors: open.Count > 0, source);
             model = config.Architecture == EsmArchitecture.Esm2
                 ? new Esm2Model(config, withLmHead, placement with { Streamed = streamed })
                 : new Esm1bModel(config, withLmHead, placement with { Streamed = streamed });

@@ -124,10 +124,7 @@ public static class EsmCCheckpoint
         try
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
-            streamed = options.StreamBlocks?.Invoke(WeightFiles.Sizes(state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads) with { Streamable = safetensors }) == true;
-            if (streamed && !safetensors)
-                throw new ModelLoadException($"{file}: layer streaming reads its blocks from a safetensors file, and these weights are a PyTorch pickle; " +
-                                             "convert them to safetensors, or allow more memory.");
+            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads, safetensors, file);
             model = new EsmCModel(config, withHead, placement with { Streamed = streamed });
             var blocks = WeightFiles.Assign(model, state, file, key => key,
                 $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})",
