@@ -14,7 +14,7 @@ public interface ILayeredModel : IProteinModel
 {
     /// <summary>Whether only one block is kept in memory and each block's weights are read from the files when it runs
     /// (loaded with <see cref="LoadOptions.StreamBlocks"/>); <see cref="Streaming"/> then tells what was read.</summary>
-    bool Streamed { get; }
+    bool Streamed => Streaming is not null;
 
     /// <summary>The block weights read from the files so far, or null when every block is in memory.</summary>
     BlockStream? Streaming { get; }
@@ -31,6 +31,48 @@ public interface ILayeredModel : IProteinModel
     /// <summary>The states of the pass's current layer as <see cref="IProteinModel.Forward"/> returns them: [B, T, D] float32, zero at pad positions
     /// (at the last layer, after the family's final norm). May share memory with the pass: read it before the next <see cref="Step"/>.</summary>
     Tensor Representation(LayerPass pass);
+}
+
+/// <summary>
+/// The whole forward pass of every family (<see cref="IProteinModel.Forward"/>), driven through its
+/// <see cref="ILayeredModel"/> steps: one loop for all, so the in-memory and the streamed run go
+/// through the same code.
+/// </summary>
+internal static class LayeredForward
+{
+    /// <summary>Checks the request, runs every block and collects the requested layers and the logits.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="depth">Its number of blocks L.</param>
+    /// <param name="tokens">[B, T] token ids.</param>
+    /// <param name="layers">Layers to return, each in 0..L.</param>
+    /// <param name="logits">Whether logits are asked for.</param>
+    /// <param name="head">The family's head on the last block's packed states [N, D] → [N, vocab], or null when loaded without it.</param>
+    /// <param name="headName">The head's name, for the message when it is missing.</param>
+    /// <param name="lastLayer">Layer L's states in place of <see cref="ILayeredModel.Representation"/>, or null.</param>
+    /// <exception cref="ArgumentException">The input is not [B, T], a layer is out of range, or logits are asked for without the head.</exception>
+    internal static ModelOutput Run(ILayeredModel model, int depth, Tensor tokens, IReadOnlyCollection<int> layers, bool logits,
+        Func<Tensor, Tensor>? head, string headName, Func<LayerPass, Tensor>? lastLayer = null)
+    {
+        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
+        foreach (var k in layers)
+            if (k < 0 || k > depth) throw new ArgumentException($"layer {k} is out of range 0..{depth}.");
+        if (logits && head is null) throw new ArgumentException($"logits asked for, but the model was loaded without its {headName}.");
+
+        using var scope = NewDisposeScope();
+        using var noGrad = inference_mode(true);
+        var result = new Dictionary<int, Tensor>();
+        using var pass = model.Begin(tokens);
+        if (layers.Contains(0)) result[0] = model.Representation(pass);
+        while (pass.Layer < depth)
+        {
+            model.Step(pass);
+            if (layers.Contains(pass.Layer))
+                result[pass.Layer] = pass.Layer == depth && lastLayer is not null ? lastLayer(pass) : model.Representation(pass);
+        }
+        Tensor? logitsOut = logits ? pass.Layout.Unpack(head!(pass.X)) : null;
+        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
+        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+    }
 }
 
 /// <summary>

@@ -134,31 +134,12 @@ public sealed class AmplifyModel : nn.Module, IMaskedLanguageModel, ILayeredMode
     /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], a row is longer than max_length, has padding before a real token, every row is padding, or logits are asked for without the decoder.</exception>
     public ModelOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
     {
-        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
-        int last = Config.Layers;
-        foreach (var k in layers)
-            if (k < 0 || k > last) throw new ArgumentException($"layer {k} is out of range 0..{last}.");
-        if (logits && decoder is null) throw new ArgumentException("logits asked for, but the model was loaded without its decoder.");
-
-        using var scope = NewDisposeScope();
-        using var noGrad = inference_mode(true);
-        var result = new Dictionary<int, Tensor>();
-        using var pass = Begin(tokens);
-        if (layers.Contains(0)) result[0] = Representation(pass);
-        while (pass.Layer < last)
-        {
-            Step(pass);
-            if (layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
-        }
-        Tensor? logitsOut = logits ? pass.Layout.Unpack(decoder!.forward(layer_norm_2.forward(pass.X))) : null;
-        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        var head = decoder;
+        return LayeredForward.Run(this, Config.Layers, tokens, layers, logits,
+            head is null ? null : x => head.forward(layer_norm_2.forward(x)), "decoder");
     }
 
     private BlockStream? stream;
-
-    /// <inheritdoc/>
-    public bool Streamed => stream is not null;
 
     /// <inheritdoc/>
     public BlockStream? Streaming => stream;

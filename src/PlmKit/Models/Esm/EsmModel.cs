@@ -95,28 +95,10 @@ public abstract class EsmModel : nn.Module, IMaskedLanguageModel, ILayeredModel
     /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], a row has padding before a real token, every row is padding, or logits are asked for without a head.</exception>
     public ModelOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false)
     {
-        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
-        foreach (var k in layers)
-            if (k < 0 || k > Config.Layers) throw new ArgumentException($"layer {k} is out of range 0..{Config.Layers}.");
-        if (logits && lm_head is null) throw new ArgumentException("logits asked for, but the model was loaded without its LM head.");
-
-        using var scope = NewDisposeScope();
-        using var noGrad = inference_mode(true);
-        var result = new Dictionary<int, Tensor>();
-        using var pass = Begin(tokens);
-        if (layers.Contains(0)) result[0] = Representation(pass);
-        while (pass.Layer < Config.Layers)
-        {
-            Step(pass);
-            if (layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
-        }
-        Tensor? logitsOut = logits ? pass.Layout.Unpack(lm_head!.Forward(emb_layer_norm_after.forward(pass.X), embed_tokens.weight!)) : null;
-        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        var head = lm_head;
+        return LayeredForward.Run(this, Config.Layers, tokens, layers, logits,
+            head is null ? null : x => head.Forward(emb_layer_norm_after.forward(x), embed_tokens.weight!), "LM head");
     }
-
-    /// <inheritdoc/>
-    public bool Streamed => stream is not null;
 
     /// <inheritdoc/>
     public BlockStream? Streaming => stream;

@@ -100,32 +100,13 @@ public sealed class EsmCModel : nn.Module, IMaskedLanguageModel, ILayeredModel
     /// <exception cref="ArgumentException">A layer is out of range, the input is not [B, T], a row has padding before a real token, every row is padding, or logits are asked for without the head.</exception>
     public ModelOutput Forward(Tensor tokens, IReadOnlyCollection<int> layers, bool logits = false, bool lastBeforeNorm = false)
     {
-        if (tokens.dim() != 2) throw new ArgumentException($"tokens must be [B, T], got [{string.Join(", ", tokens.shape)}].");
-        foreach (var k in layers)
-            if (k < 0 || k > Config.Layers) throw new ArgumentException($"layer {k} is out of range 0..{Config.Layers}.");
-        if (logits && sequence_head is null) throw new ArgumentException("logits asked for, but the model was loaded without its sequence head.");
-
-        using var scope = NewDisposeScope();
-        using var noGrad = inference_mode(true);
-        var result = new Dictionary<int, Tensor>();
-        using var pass = Begin(tokens);
-        int last = Config.Layers;
-        if (layers.Contains(0)) result[0] = Representation(pass);
-        while (pass.Layer < last)
-        {
-            Step(pass);
-            if (pass.Layer < last && layers.Contains(pass.Layer)) result[pass.Layer] = Representation(pass);
-        }
-        if (layers.Contains(last)) result[last] = lastBeforeNorm ? pass.Layout.Unpack(pass.X).to(ScalarType.Float32) : Representation(pass);
-        Tensor? logitsOut = logits ? pass.Layout.Unpack(sequence_head!.Forward(transformer.norm.forward(pass.X))) : null;
-        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
-        return new ModelOutput(result, logitsOut?.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        var head = sequence_head;
+        return LayeredForward.Run(this, Config.Layers, tokens, layers, logits,
+            head is null ? null : x => head.Forward(transformer.norm.forward(x)), "sequence head",
+            lastBeforeNorm ? pass => pass.Layout.Unpack(pass.X).to(ScalarType.Float32) : null);
     }
 
     private BlockStream? stream;
-
-    /// <inheritdoc/>
-    public bool Streamed => stream is not null;
 
     /// <inheritdoc/>
     public BlockStream? Streaming => stream;
