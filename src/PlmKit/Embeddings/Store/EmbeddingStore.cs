@@ -224,12 +224,14 @@ public sealed class EmbeddingStore : IDisposable
     }
 
     /// <summary>Number of stored scalar scores.</summary>
-    public long ScoreCount()
+    public long ScoreCount() => CountRows("scores");
+
+    private long CountRows(string table)
     {
         lock (_gate)
         {
             using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM scores";
+            cmd.CommandText = $"SELECT COUNT(*) FROM {table}";
             return (long)cmd.ExecuteScalar()!;
         }
     }
@@ -427,15 +429,7 @@ public sealed class EmbeddingStore : IDisposable
     }
 
     /// <summary>Total number of stored vectors.</summary>
-    public long Count()
-    {
-        lock (_gate)
-        {
-            using var cmd = _db.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM embeddings";
-            return (long)cmd.ExecuteScalar()!;
-        }
-    }
+    public long Count() => CountRows("embeddings");
 
     /// <summary>Bytes on disk: the SQLite file plus its write-ahead log.</summary>
     public long SizeBytes()
