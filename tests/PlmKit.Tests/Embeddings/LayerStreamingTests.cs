@@ -163,6 +163,14 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
         Assert.True(streamed.Streamed);
         Assert.True(streamed.ChunkTokens >= 4096);
         Assert.Contains("--max-memory (3.0 GB)", streamed.Reason);
+        // Weights larger than any machine's free memory: safetensors stream; a pickle, read whole anyway, is
+        // embedded in memory unless the user gave a budget (then the loader refuses it with a message).
+        var huge = w with { Total = 1L << 40, Resident = 1L << 30, Block = 1L << 30 };
+        Assert.True(MemoryPlanner.Choose(huge, null, 4096, 300, 1).Streamed);
+        var pickle = MemoryPlanner.Choose(huge with { Streamable = false }, null, 4096, 300, 1);
+        Assert.False(pickle.Streamed);
+        Assert.Contains("PyTorch pickle", pickle.Reason);
+        Assert.True(MemoryPlanner.Choose(huge with { Streamable = false }, 8L << 30, 4096, 300, 1).Streamed);
         Assert.True(streamed.ExpectedPeakBytes <= 3L << 30);
         var tooSmall = Assert.Throws<ConfigurationException>(() => MemoryPlanner.Choose(w, 700L << 20, 4096, 300, 1));
         Assert.Contains("one block 160 MB", tooSmall.Message);

@@ -68,15 +68,6 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
             {
                 sizes = s;
                 plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, 1);
-                // A pickle is in memory whole before this is asked, so streaming it saves nothing: without a
-                // budget of the user's (the plan followed the memory free at this moment) it is embedded in memory;
-                // with one, the loader refuses it with a message to convert it.
-                if (plan.Streamed && !s.Streamable && settings.MaxMemoryBytes is null)
-                    plan = MemoryPlanner.Choose(s, long.MaxValue, tokensPerBatch, longest, 1) with
-                    {
-                        Reason = "the weights are a PyTorch pickle, read whole, so they are embedded in memory although the memory free now suggested streaming",
-                        BudgetBytes = null,
-                    };
                 return plan.Streamed;
             },
         };
