@@ -66,7 +66,7 @@ public static class MemoryPlanner
 
     /// <summary>
     /// Chooses the mode: in memory when the whole model and one batch fit the budget, else streamed
-    /// with as many tokens per chunk as the budget leaves (a pickle without a user's budget: in memory).
+    /// with as many tokens per chunk as the budget leaves.
     /// </summary>
     /// <param name="w">Weight sizes in the compute dtype.</param>
     /// <param name="budget">The user's budget in bytes, or null for the memory available now (<see cref="ProcessMemory.AvailableBytes"/>).</param>
@@ -97,12 +97,6 @@ public static class MemoryPlanner
                 $"{whose} ({Format(available)}) is below what layer streaming needs for one batch of {batch} tokens: about {Format(smallest)} " +
                 $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(working)}); " +
                 "allow more memory, or lower --max-tokens.");
-        // A pickle is in memory whole before the plan is asked, so streaming it saves nothing: with only the
-        // momentary free memory to go by it is embedded in memory; a user's budget stays a streamed plan,
-        // which the loader refuses for a pickle with a message to convert it.
-        if (!w.Streamable && budget is null)
-            return new MemoryPlan(false, "the weights are a PyTorch pickle, read whole, so they are embedded in memory although the memory free now suggested streaming",
-                inMemory, batch, null);
         long chunk = Math.Max(batch, (available - fixedBytes) / perToken);
         return new MemoryPlan(true,
             $"the model needs about {Format(inMemory)} in memory, more than {whose} ({Format(available)}); streaming keeps one block ({Format(w.Block)}) " +

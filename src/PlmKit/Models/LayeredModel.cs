@@ -124,7 +124,7 @@ public class LayerPass : IDisposable
 }
 
 /// <summary>
-/// The blocks' weights of a streamed model, left in their safetensors files and read into the
+/// The blocks' weights of a streamed model, left in their weight files and read into the
 /// model's one block when that block runs. Owns the open files.
 /// </summary>
 public sealed class BlockStream : IDisposable

@@ -18,7 +18,7 @@ public sealed record LoadOptions
     /// <summary>
     /// Asked once the weight sizes are known (from the files' headers, before any weight is read):
     /// true keeps only one transformer block in memory and reads each block's weights when it runs
-    /// (<see cref="ILayeredModel.Streamed"/>; safetensors files only). Null: everything in memory.
+    /// (<see cref="ILayeredModel.Streamed"/>). Null: everything in memory.
     /// </summary>
     public Func<WeightSizes, bool>? StreamBlocks { get; init; }
 
@@ -34,5 +34,4 @@ public sealed record LoadOptions
 /// <param name="Hidden">Width D.</param>
 /// <param name="Heads">Attention heads.</param>
 /// <param name="ElementSize">Bytes per element of the compute dtype.</param>
-/// <param name="Streamable">The weights are safetensors, whose blocks can be read one at a time; false for a PyTorch pickle, which is read whole.</param>
-public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks, int Hidden, int Heads, int ElementSize, bool Streamable = true);
+public sealed record WeightSizes(long Total, long Resident, long Block, int Blocks, int Hidden, int Heads, int ElementSize);

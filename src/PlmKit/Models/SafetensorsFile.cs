@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 using static TorchSharp.torch;
 
 namespace PlmKit.Models;
@@ -7,20 +6,13 @@ namespace PlmKit.Models;
 /// <summary>
 /// A <c>.safetensors</c> file opened for reading tensor by tensor: the header is checked against
 /// the file (a truncated file, damaged header or unsupported dtype is named before any weight is
-/// read), and each tensor is read with positioned reads straight into its destination (or, when
-/// the dtype or device differs, through a temporary of at most <see cref="SliceBytes"/>), so
-/// loading never holds the whole file, a managed array, or a second copy of a weight.
+/// read), and each tensor is read straight into its destination (<see cref="TensorReader"/>; when
+/// the dtype or device differs, through a temporary of at most <see cref="SliceBytes"/>).
 /// </summary>
-/// <remarks>
-/// Positioned reads rather than a memory map: a mapped file's pages count in the process's
-/// resident size as they are touched, which would hide the memory saved from the measured peak.
-/// </remarks>
-public sealed class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : IWeightFile
 {
     /// <summary>Largest piece read (and cast) at once, unless <see cref="Open(string, long)"/> is given another.</summary>
     public const long SliceBytes = 64L << 20;
-
-    private readonly long sliceBytes;
 
     private static readonly Dictionary<string, (ScalarType Type, int Size)> Types = new()
     {
@@ -29,20 +21,15 @@ public sealed class SafetensorsFile : IDisposable
         ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
     };
 
-    private readonly SafeFileHandle handle;
+    private readonly TensorReader reader;
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
     private sealed record Entry(ScalarType Type, int ElementSize, long[] Shape, long Offset);
 
-    private SafetensorsFile(string path, SafeFileHandle handle, long sliceBytes)
-    {
-        Path = path;
-        this.handle = handle;
-        this.sliceBytes = sliceBytes;
-    }
+    private SafetensorsFile(TensorReader reader) => this.reader = reader;
 
-    /// <summary>The file.</summary>
-    public string Path { get; }
+    /// <inheritdoc/>
+    public string Path => reader.Path;
 
     /// <summary>Tensor keys in header order.</summary>
     public IReadOnlyCollection<string> Keys => entries.Keys;
@@ -55,17 +42,7 @@ public sealed class SafetensorsFile : IDisposable
     /// <inheritdoc cref="Open(string)" path="/exception"/>
     public static SafetensorsFile Open(string path, long sliceBytes)
     {
-        if (sliceBytes < 1) throw new ArgumentOutOfRangeException(nameof(sliceBytes), sliceBytes, "must be positive");
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"{path}: cannot be read ({e.Message})", e);
-        }
-        var file = new SafetensorsFile(path, handle, sliceBytes);
+        var file = new SafetensorsFile(TensorReader.Open(path, sliceBytes));
         try
         {
             file.ReadHeader();
@@ -80,10 +57,11 @@ public sealed class SafetensorsFile : IDisposable
 
     private void ReadHeader()
     {
-        long length = RandomAccess.GetLength(handle);
+        long length = reader.Length;
         var lenBytes = new byte[8];
-        if (length < 8 || RandomAccess.Read(handle, lenBytes, 0) != 8)
+        if (length < 8)
             throw new ModelLoadException($"{Path}: truncated (no safetensors header).");
+        reader.ReadExactly(lenBytes, 0);
         ulong headerLength = BitConverter.ToUInt64(lenBytes);
         if (headerLength > (ulong)(length - 8))
             throw new ModelLoadException($"{Path}: truncated or not a safetensors file (header of {headerLength} bytes, file has {length}).");
@@ -91,7 +69,7 @@ public sealed class SafetensorsFile : IDisposable
         if (headerLength > 100_000_000)
             throw new ModelLoadException($"{Path}: damaged safetensors header (length field {headerLength} bytes, the format allows 100 MB).");
         var header = new byte[headerLength];
-        ReadExactly(header, 8);
+        reader.ReadExactly(header, 8);
         JsonElement root;
         try
         {
@@ -131,7 +109,7 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>The tensor <paramref name="key"/> as a <see cref="StoredTensor"/> read from this file when copied (the file must stay open until then).</summary>
+    /// <inheritdoc/>
     public StoredTensor Tensor(string key)
     {
         var e = entries[key];
@@ -148,44 +126,8 @@ public sealed class SafetensorsFile : IDisposable
         return t;
     }
 
-    private void ReadInto(Entry e, Tensor target)
-    {
-        if (!target.shape.SequenceEqual(e.Shape))
-            throw new ArgumentException($"{Path}: target shape {WeightFiles.Shape(target.shape)} differs from {WeightFiles.Shape(e.Shape)}.");
-        using var noGrad = no_grad();
-        long rows = e.Shape.Length == 0 ? 1 : e.Shape[0];
-        long rowBytes = rows == 0 ? 0 : e.Shape.Skip(1).Aggregate((long)e.ElementSize, (a, b) => a * b);
-        long rowsPerSlice = Math.Max(1, sliceBytes / Math.Max(1, rowBytes));
-        bool direct = target.device_type == TorchSharp.DeviceType.CPU && target.dtype == e.Type && target.is_contiguous();
-        var flat = e.Shape.Length == 0 ? target.view(1) : target;
-        for (long row = 0; row < rows; row += rowsPerSlice)
-        {
-            long count = Math.Min(rowsPerSlice, rows - row);
-            using var part = flat.narrow(0, row, count);
-            long offset = e.Offset + row * rowBytes;
-            if (direct)
-            {
-                ReadExactly(part.bytes, offset);
-                continue;
-            }
-            var shape = part.shape;
-            using var staging = empty(shape, e.Type);
-            ReadExactly(staging.bytes, offset);
-            part.copy_(staging);
-        }
-    }
-
-    private void ReadExactly(Span<byte> buffer, long offset)
-    {
-        while (buffer.Length > 0)
-        {
-            int n = RandomAccess.Read(handle, buffer, offset);
-            if (n <= 0) throw new ModelLoadException($"{Path}: file ended while reading at byte {offset} (changed while loading?).");
-            buffer = buffer[n..];
-            offset += n;
-        }
-    }
+    private void ReadInto(Entry e, Tensor target) => reader.ReadInto(e.Type, e.ElementSize, e.Shape, e.Offset, target);
 
     /// <inheritdoc/>
-    public void Dispose() => handle.Dispose();
+    public void Dispose() => reader.Dispose();
 }

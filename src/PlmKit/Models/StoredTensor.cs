@@ -33,12 +33,4 @@ public sealed class StoredTensor
 
     /// <summary>Copies the values into <paramref name="target"/> (same shape), casting to its dtype and moving to its device.</summary>
     public void CopyTo(Tensor target) => copyTo(target);
-
-    /// <summary>A tensor already in memory (a pickle's); copying it in disposes it, so the file's copy shrinks as the model fills.</summary>
-    internal static StoredTensor InMemory(string file, string key, Tensor tensor) =>
-        new(file, key, tensor.shape, tensor.is_floating_point(), target =>
-        {
-            using (no_grad()) target.copy_(tensor);
-            tensor.Dispose();
-        });
 }

@@ -1,14 +1,12 @@
-using System.Collections;
 using System.Text.Json;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace PlmKit.Models;
 
 /// <summary>
 /// Reading weight files and checking them against a model, for every family: safetensors (header
-/// checked against the file) and <c>torch.save</c> pickles through TorchSharp.PyBridge, then a
+/// checked against the file) and <c>torch.save</c> pickles (<see cref="PickleFile"/>), then a
 /// name/shape/dtype check of the whole state dict so a damaged or mismatched file names the file
 /// and the tensor before any weight is copied.
 /// </summary>
@@ -126,8 +124,7 @@ public static class WeightFiles
 
     /// <summary>
     /// Asks <see cref="LoadOptions.StreamBlocks"/> whether to stream this model's blocks, telling it the
-    /// weights' sizes in the compute dtype (from the files' headers) and whether they can be streamed;
-    /// the one place every family's loader makes this choice.
+    /// weights' sizes in the compute dtype (from the files' headers); the one place every family's loader makes this choice.
     /// </summary>
     /// <param name="options">The load options (no callback: never streamed).</param>
     /// <param name="state">Module name → tensor, as given to <see cref="Assign"/>.</param>
@@ -136,18 +133,9 @@ public static class WeightFiles
     /// <param name="elementSize">Bytes per element in the compute dtype.</param>
     /// <param name="hidden">Width D.</param>
     /// <param name="heads">Attention heads.</param>
-    /// <param name="safetensors">The weights are safetensors files (false: a PyTorch pickle, read whole).</param>
-    /// <param name="source">The weights' file or folder, for the message.</param>
-    /// <exception cref="ModelLoadException">Streaming was chosen for a pickle.</exception>
     internal static bool ChooseStreaming(LoadOptions options, IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks,
-        int elementSize, int hidden, int heads, bool safetensors, string source)
-    {
-        bool streamed = options.StreamBlocks?.Invoke(Sizes(state, blockPrefix, blocks, elementSize, hidden, heads) with { Streamable = safetensors }) == true;
-        if (streamed && !safetensors)
-            throw new ModelLoadException($"{source}: layer streaming reads its blocks from safetensors files, and these weights are a PyTorch pickle; " +
-                                         "convert them to safetensors, or allow more memory.");
-        return streamed;
-    }
+        int elementSize, int hidden, int heads) =>
+        options.StreamBlocks?.Invoke(Sizes(state, blockPrefix, blocks, elementSize, hidden, heads)) == true;
 
     // Weight sizes in the compute dtype, from the files' headers.
     private static WeightSizes Sizes(IReadOnlyDictionary<string, StoredTensor> state, string blockPrefix, int blocks, int elementSize, int hidden, int heads)
@@ -164,38 +152,46 @@ public static class WeightFiles
     }
 
     /// <summary>
-    /// Opens the safetensors files of a model and lists their wanted tensors by module name; the
-    /// caller disposes the files once the tensors are read (or keeps them open for streaming).
+    /// Opens the weight files of a model (<c>.safetensors</c>, else a <c>torch.save</c> pickle) and lists
+    /// their wanted tensors by module name; the caller disposes the files once the tensors are read
+    /// (or keeps them open for streaming).
     /// </summary>
     /// <param name="files">The files, in order.</param>
     /// <param name="moduleName">File key → module name, or null for a tensor the model does not take.</param>
-    /// <exception cref="ModelLoadException">Truncated file, damaged header, unsupported dtype.</exception>
-    public static (List<SafetensorsFile> Open, Dictionary<string, StoredTensor> State) OpenSafetensors(IEnumerable<string> files, Func<string, string?> moduleName)
+    /// <exception cref="ModelLoadException">Truncated file, damaged header or pickle, unsupported dtype, a tensor in two files.</exception>
+    public static (List<IWeightFile> Open, Dictionary<string, StoredTensor> State) Open(IEnumerable<string> files, Func<string, string?> moduleName)
     {
-        var open = new List<SafetensorsFile>();
-        var state = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        var open = new List<IWeightFile>();
         try
         {
             foreach (var path in files)
-            {
-                var file = SafetensorsFile.Open(path);
-                open.Add(file);
-                foreach (var key in file.Keys)
-                    if (moduleName(key) is { } name)
-                    {
-                        // Two shards holding one tensor is a damaged index or a mixed folder: taking either would be a guess.
-                        if (state.TryGetValue(name, out var earlier))
-                            throw new ModelLoadException($"{path}: tensor '{key}' is also in {earlier.File}; a tensor belongs in one shard.");
-                        state[name] = file.Tensor(key);
-                    }
-            }
-            return (open, state);
+                open.Add(path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? SafetensorsFile.Open(path) : PickleFile.Open(path));
+            return (open, Index(open, moduleName));
         }
         catch
         {
             foreach (var f in open) f.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The wanted tensors of open weight files by module name.</summary>
+    /// <param name="open">The files, in order.</param>
+    /// <param name="moduleName">File key → module name, or null for a tensor the model does not take.</param>
+    /// <exception cref="ModelLoadException">A tensor is in two files.</exception>
+    public static Dictionary<string, StoredTensor> Index(IEnumerable<IWeightFile> open, Func<string, string?> moduleName)
+    {
+        var state = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach (var file in open)
+            foreach (var key in file.Keys)
+                if (moduleName(key) is { } name)
+                {
+                    // Two shards holding one tensor is a damaged index or a mixed folder: taking either would be a guess.
+                    if (state.TryGetValue(name, out var earlier))
+                        throw new ModelLoadException($"{file.Path}: tensor '{key}' is also in {earlier.File}; a tensor belongs in one shard.");
+                    state[name] = file.Tensor(key);
+                }
+        return state;
     }
 
     /// <summary>Reads the wanted tensors of a small safetensors file (an adapter) whole.</summary>
@@ -209,39 +205,5 @@ public static class WeightFiles
         var result = new Dictionary<string, Tensor>();
         foreach (var key in open.Keys.Where(wanted)) result[key] = open.Read(key);
         return result;
-    }
-
-    /// <summary>
-    /// Unpickles a <c>torch.save</c> file: its top-level dictionary and its state dict (the
-    /// <c>model</c> entry, or the root itself when the file is a bare state dict).
-    /// </summary>
-    /// <exception cref="ModelLoadException">Not a readable PyTorch checkpoint, or no tensors in it.</exception>
-    public static (Hashtable Root, Dictionary<string, Tensor> State) ReadPickle(string file)
-    {
-        Hashtable root;
-        if (!StartsLikeAZip(file))
-            throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint: not a zip archive (torch.save's format since PyTorch 1.6; older files must be re-saved).");
-        try
-        {
-            root = PyTorchUnpickler.UnpickleStateDict(file);
-        }
-        catch (Exception e) when (e is not PlmKitException)
-        {
-            throw new ModelLoadException($"{file}: cannot read as a PyTorch checkpoint (truncated or damaged?): {e.Message}", e);
-        }
-        var source = root["model"] as IDictionary ?? root;
-        var state = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry e in source)
-            if (e.Key is string k && e.Value is Tensor t) state[k] = t;
-        if (state.Count == 0) throw new ModelLoadException($"{file}: no tensors found (expected a 'model' state dict).");
-        return (root, state);
-    }
-
-    // TorchSharp's own message for a file that is not a zip blames the PyTorch version even for a text file.
-    private static bool StartsLikeAZip(string file)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        using var stream = File.OpenRead(file);
-        return stream.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8);
     }
 }

@@ -37,6 +37,31 @@ internal static class RandomModels
         return dir;
     }
 
+    /// <summary>
+    /// Replaces a folder's <c>model.safetensors</c> by <c>pytorch_model.bin</c> with the same tensors, laid out
+    /// as torch.save writes it (a zip archive with uncompressed entries; TorchSharp.PyBridge's pickler deflates
+    /// them, so its archive is re-zipped stored).
+    /// </summary>
+    public static string AsStoredPickle(string dir)
+    {
+        var safetensors = Path.Combine(dir, "model.safetensors");
+        var deflated = Path.Combine(dir, "deflated.bin");
+        var state = TorchSharp.PyBridge.Safetensors.LoadStateDict(safetensors);
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(deflated, state);
+        foreach (var t in state.Values) t.Dispose();
+        using (var source = System.IO.Compression.ZipFile.OpenRead(deflated))
+        using (var target = System.IO.Compression.ZipFile.Open(Path.Combine(dir, "pytorch_model.bin"), System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var from = entry.Open();
+                using var to = target.CreateEntry(entry.FullName, System.IO.Compression.CompressionLevel.NoCompression).Open();
+                from.CopyTo(to);
+            }
+        File.Delete(deflated);
+        File.Delete(safetensors);
+        return dir;
+    }
+
     /// <summary>A random ESM C folder (config.json, model.safetensors).</summary>
     public static string EsmC(string dir, int dModel, int heads, int layers, int seed = 1)
     {

@@ -44,19 +44,14 @@ public static class AmplifyCheckpoint
 
         options ??= LoadOptions.Default;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
-        bool pickle = files[0].EndsWith(".bin", StringComparison.Ordinal);
-        var raw = pickle ? WeightFiles.ReadPickle(files[0]).State : new Dictionary<string, Tensor>();
-        List<SafetensorsFile> open = [];
-        Dictionary<string, StoredTensor> state;
-        if (pickle) state = raw.Where(p => Wanted(p.Key, withLmHead)).ToDictionary(p => p.Key, p => StoredTensor.InMemory(files[0], p.Key, p.Value));
-        else (open, state) = WeightFiles.OpenSafetensors(files, key => Wanted(key, withLmHead) ? key : null);
+        var (open, state) = WeightFiles.Open(files, key => Wanted(key, withLmHead) ? key : null);
         AmplifyModel? model = null;
         bool streamed = false;
         try
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
             // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
-            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads, safetensors: !pickle, files[0]);
+            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads);
             model = new AmplifyModel(config, tokenizer, final, withLmHead, placement with { Streamed = streamed });
             var blocks = WeightFiles.Assign(model, state, path, n => n,
                 $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})",
@@ -72,7 +67,6 @@ public static class AmplifyCheckpoint
             model?.Dispose();
             if (!streamed || model is not null)
                 foreach (var f in open) f.Dispose();
-            foreach (var t in raw.Values) t.Dispose();
         }
     }
 

@@ -24,13 +24,11 @@ public sealed record LoadedEsm : LoadedModel
 /// <c>.pt</c> checkpoint, checking every expected tensor's presence and shape.
 /// </summary>
 /// <remarks>
-/// Reading is TorchSharp.PyBridge's (<c>Safetensors.LoadStateDict</c>,
-/// <c>PyTorchUnpickler.UnpickleStateDict</c>); the fair-esm <c>cfg</c>/<c>args</c> entries are
-/// <c>argparse.Namespace</c> objects, which PyBridge's pickle reader (Razorvine.Pickle) returns as a
-/// <see cref="ClassDict"/> of their attributes, so no custom unpickler is needed. What is written
-/// here by hand: the key translation (Hugging Face → fair-esm names), the safetensors header
-/// check (PyBridge reads past the end of a truncated file without saying so), and the
-/// name/shape check, so a damaged file names the bad tensor.
+/// Files are read tensor by tensor (<see cref="SafetensorsFile"/>, <see cref="PickleFile"/>); the
+/// fair-esm <c>cfg</c>/<c>args</c> entries are <c>argparse.Namespace</c> objects, which PyBridge's
+/// pickle reader (Razorvine.Pickle) returns as a <see cref="ClassDict"/> of their attributes, so no
+/// custom unpickler is needed. What is written here by hand: the key translation (Hugging Face →
+/// fair-esm names) and the name/shape check, so a damaged file names the bad tensor.
 /// </remarks>
 public static class EsmCheckpoint
 {
@@ -70,22 +68,7 @@ public static class EsmCheckpoint
         else throw new ModelLoadException($"{folder}: no model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
 
-        if (files[0] == bin)
-        {
-            var raw = WeightFiles.ReadPickle(bin).State;
-            try
-            {
-                var state = new Dictionary<string, StoredTensor>();
-                foreach (var (key, tensor) in raw)
-                    if (Wanted(HfToFair(key), withLmHead)) state[HfToFair(key)] = StoredTensor.InMemory(bin, key, tensor);
-                return Finish(config, withLmHead, options, state, [], folder, n => FairToHf(n), name, files);
-            }
-            finally
-            {
-                foreach (var t in raw.Values) t.Dispose();
-            }
-        }
-        var (open, stored) = WeightFiles.OpenSafetensors(files, key => Wanted(HfToFair(key), withLmHead) ? HfToFair(key) : null);
+        var (open, stored) = WeightFiles.Open(files, key => Wanted(HfToFair(key), withLmHead) ? HfToFair(key) : null);
         return Finish(config, withLmHead, options, stored, open, folder, n => FairToHf(n), name, files);
     }
 
@@ -93,16 +76,17 @@ public static class EsmCheckpoint
     /// Loads a fair-esm checkpoint (<c>torch.save({"model": ..., "cfg": ...})</c> for ESM-2,
     /// <c>{"model": ..., "args": ...}</c> for ESM-1b/ESM-1v). Unlike fair-esm, the family is told
     /// from the contents, not from the file name; the contact-regression file is not needed. The
-    /// pickle is read whole (PyBridge), and each tensor is freed as soon as it is copied in.
+    /// tensors are read from the file one by one into the model (<see cref="PickleFile"/>).
     /// </summary>
     /// <inheritdoc cref="Load" path="/param"/>
     /// <inheritdoc cref="Load" path="/exception"/>
     public static LoadedEsm LoadFairEsm(string file, bool withLmHead = false, LoadOptions? options = null)
     {
         TorchRuntime.EnsureLoaded();
-        var (root, rawState) = WeightFiles.ReadPickle(file);
+        var pickle = PickleFile.Open(file);
         try
         {
+            var root = pickle.Root;
             EsmConfig config;
             if (root["cfg"] is IDictionary cfg && cfg["model"] is ClassDict model2)
                 config = new EsmConfig(EsmArchitecture.Esm2,
@@ -121,29 +105,26 @@ public static class EsmCheckpoint
                 config = new EsmConfig(EsmArchitecture.Esm1b,
                     Int(args, "layers", file), Int(args, "embed_dim", file), Int(args, "attention_heads", file),
                     Int(args, "ffn_embed_dim", file), Bool(args, "token_dropout", file, fallback: false),
-                    EmbLayerNormBefore: rawState.Keys.Any(k => StripFairPrefix(k).StartsWith("emb_layer_norm_before", StringComparison.Ordinal)),
+                    EmbLayerNormBefore: pickle.Keys.Any(k => StripFairPrefix(k).StartsWith("emb_layer_norm_before", StringComparison.Ordinal)),
                     MaxPositions: Int(args, "max_positions", file));
             }
             else throw new ModelLoadException($"{file}: not a fair-esm checkpoint (no 'cfg' or 'args' entry next to 'model').");
 
-            var state = new Dictionary<string, StoredTensor>();
-            foreach (var (key, tensor) in rawState)
-            {
-                var name = StripFairPrefix(key);
-                if (Wanted(name, withLmHead)) state[name] = StoredTensor.InMemory(file, key, tensor);
-            }
-            return Finish(config, withLmHead, options, state, [], file, name => name, Path.GetFileNameWithoutExtension(file), [file]);
+            var state = WeightFiles.Index([pickle], key => Wanted(StripFairPrefix(key), withLmHead) ? StripFairPrefix(key) : null);
+            return Finish(config, withLmHead, options, state, [pickle], file, name => name, Path.GetFileNameWithoutExtension(file), [file]);
         }
-        finally
+        catch
         {
-            foreach (var t in rawState.Values) t.Dispose();
+            // Finish closes the file itself when it fails (a second Dispose does nothing); a bad config fails before it.
+            pickle.Dispose();
+            throw;
         }
     }
 
     // Builds the model in the compute dtype (one block when streamed), checks and reads the weights.
-    // The open safetensors files pass to the model when streamed, else are closed here.
+    // The open weight files pass to the model when streamed, else are closed here.
     private static LoadedEsm Finish(EsmConfig config, bool withLmHead, LoadOptions? options, Dictionary<string, StoredTensor> state,
-        List<SafetensorsFile> open, string source, Func<string, string> displayName, string name, IReadOnlyList<string> files)
+        List<IWeightFile> open, string source, Func<string, string> displayName, string name, IReadOnlyList<string> files)
     {
         options ??= LoadOptions.Default;
         bool streamed = false;
@@ -152,7 +133,7 @@ public static class EsmCheckpoint
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
             // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
-            streamed = WeightFiles.ChooseStreaming(options, state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads, safetensors: open.Count > 0, source);
+            streamed = WeightFiles.ChooseStreaming(options, state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads);
             model = config.Architecture == EsmArchitecture.Esm2
                 ? new Esm2Model(config, withLmHead, placement with { Streamed = streamed })
                 : new Esm1bModel(config, withLmHead, placement with { Streamed = streamed });

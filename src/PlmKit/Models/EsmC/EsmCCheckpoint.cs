@@ -113,18 +113,13 @@ public static class EsmCCheckpoint
     private static LoadedEsmC LoadWeights(string file, EsmCConfig config, string source, string name, bool withHead, LoadOptions? options)
     {
         options ??= LoadOptions.Default;
-        bool safetensors = file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
-        var raw = safetensors ? new Dictionary<string, Tensor>() : WeightFiles.ReadPickle(file).State;
-        List<SafetensorsFile> open = [];
-        Dictionary<string, StoredTensor> state;
-        if (safetensors) (open, state) = WeightFiles.OpenSafetensors([file], key => Wanted(key, withHead) ? key : null);
-        else state = raw.Where(p => Wanted(p.Key, withHead)).ToDictionary(p => p.Key, p => StoredTensor.InMemory(file, p.Key, p.Value));
+        var (open, state) = WeightFiles.Open([file], key => Wanted(key, withHead) ? key : null);
         EsmCModel? model = null;
         bool streamed = false;
         try
         {
             var placement = new WeightPlacement(options.Dtype, options.Device);
-            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads, safetensors, file);
+            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads);
             model = new EsmCModel(config, withHead, placement with { Streamed = streamed });
             var blocks = WeightFiles.Assign(model, state, file, key => key,
                 $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})",
@@ -140,7 +135,6 @@ public static class EsmCCheckpoint
             model?.Dispose();
             if (!streamed || model is not null)
                 foreach (var f in open) f.Dispose();
-            foreach (var t in raw.Values) t.Dispose();
         }
     }
 
