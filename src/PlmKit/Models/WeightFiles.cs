@@ -108,6 +108,7 @@ public static class WeightFiles
         var blockTensors = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
         foreach (var (name, target) in expected)
         {
+            _ = HugePages.Advise(target);
             if (inBlocks.Contains(name)) blockTensors[name] = state[name];
             else state[name].CopyTo(target);
         }

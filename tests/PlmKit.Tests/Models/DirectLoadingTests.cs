@@ -92,4 +92,41 @@ public class DirectLoadingTests
         using var b = bf16.Forward(tokens, [6]);
         Assert.True(a.Representations[6].equal(b.Representations[6]).all().item<bool>());
     }
+
+    [Fact]
+    public void LargeWeightsAreAdvisedHugePagesWhereTheKernelHasThemOnRequest()
+    {
+        const string setting = "/sys/kernel/mm/transparent_hugepage/enabled";
+        // Only where huge pages are given on request does the advice change anything (and can be seen).
+        if (!File.Exists(setting) || !File.ReadAllText(setting).Contains("[madvise]", StringComparison.Ordinal)) return;
+        TorchRuntime.EnsureLoaded();
+        using var advised = empty([4L << 20], ScalarType.Float32);
+        using var plain = empty([4L << 20], ScalarType.Float32);
+        using var small = empty([1000], ScalarType.Float32);
+        var range = HugePages.Advise(advised);
+        Assert.NotNull(range);
+        Assert.Null(HugePages.Advise(small));
+        Assert.True(range.Value.Length >= (16L << 20) - 8192);
+        Assert.Equal(1, ThpEligible(range.Value.Start));
+        unsafe
+        {
+            fixed (byte* p = plain.bytes) Assert.Equal(0, ThpEligible((long)p + 4096));
+        }
+    }
+
+    // The THPeligible field of the mapping (/proc/self/smaps) that holds address.
+    private static int ThpEligible(long address)
+    {
+        bool inside = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            var head = line.Split(' ')[0].Split('-');
+            if (head.Length == 2 && long.TryParse(head[0], System.Globalization.NumberStyles.HexNumber, null, out var from)
+                && long.TryParse(head[1], System.Globalization.NumberStyles.HexNumber, null, out var to))
+                inside = from <= address && address < to;
+            else if (inside && line.StartsWith("THPeligible:", StringComparison.Ordinal))
+                return int.Parse(line["THPeligible:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException($"no mapping holds 0x{address:x}");
+    }
 }
