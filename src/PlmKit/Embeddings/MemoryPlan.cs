@@ -19,6 +19,34 @@ public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakB
 }
 
 /// <summary>
+/// The memory a run may fill when the user gives no budget: the host's available memory for a CPU
+/// run, the device's free memory for a GPU run (<see cref="DeviceMemory"/>), measured once before
+/// the weights are read.
+/// </summary>
+/// <param name="Bytes">Bytes free, or null when unknown (no <c>/proc</c>).</param>
+/// <param name="Description">What was measured, for the plan's reason (e.g. <c>the free memory of cuda:0</c>).</param>
+public sealed record FreeMemory(long? Bytes, string Description)
+{
+    /// <summary>The host's memory available now (<see cref="ProcessMemory.AvailableBytes"/>).</summary>
+    public static FreeMemory Host() => new(ProcessMemory.AvailableBytes(), "the memory available now");
+
+    /// <summary>
+    /// For a run on device <paramref name="type"/> <paramref name="index"/>: a CUDA device's free memory, else the host's. When a CUDA
+    /// device's memory cannot be read (no NVIDIA driver library), the host's, saying so.
+    /// </summary>
+    /// <param name="type">Device type, as <see cref="TorchRuntime.ResolveDevice"/> gives it.</param>
+    /// <param name="index">Device index (−1, as <c>cuda</c> without a number gives it, means device 0).</param>
+    public static FreeMemory Of(TorchSharp.DeviceType type, int index)
+    {
+        if (type != TorchSharp.DeviceType.CUDA) return Host();
+        int ordinal = Math.Max(index, 0);
+        if (DeviceMemory.Cuda(ordinal) is { } gpu) return new(gpu.Free, $"the free memory of cuda:{ordinal}");
+        var host = Host();
+        return host with { Description = $"{host.Description} on the host (the free memory of cuda:{ordinal} could not be read from the NVIDIA driver; give --max-memory)" };
+    }
+}
+
+/// <summary>
 /// Chooses between the in-memory run and layer streaming from the weights' sizes and a memory
 /// budget, and sizes the streaming chunks. The sizes are estimates from the shapes: weights in the
 /// compute dtype, the runtime's own memory (<see cref="RuntimeBytes"/>), a block's working memory
@@ -69,15 +97,17 @@ public static class MemoryPlanner
     /// with as many tokens per chunk as the budget leaves.
     /// </summary>
     /// <param name="w">Weight sizes in the compute dtype.</param>
-    /// <param name="budget">The user's budget in bytes, or null for the memory available now (<see cref="ProcessMemory.AvailableBytes"/>).</param>
+    /// <param name="budget">The user's budget in bytes, or null for <paramref name="free"/>.</param>
     /// <param name="tokensPerBatch">Token budget per batch.</param>
     /// <param name="longestTokens">Tokens of the longest model input (sets attention's working memory).</param>
     /// <param name="pooledLayers">Layers whose states are kept until pooled.</param>
+    /// <param name="free">Without a budget, the memory to fit (the device's, see <see cref="FreeMemory.Of"/>); null: the host's available memory now.</param>
     /// <exception cref="ConfigurationException">The budget is below what even one streamed batch needs.</exception>
-    public static MemoryPlan Choose(WeightSizes w, long? budget, int tokensPerBatch, long longestTokens, int pooledLayers)
+    public static MemoryPlan Choose(WeightSizes w, long? budget, int tokensPerBatch, long longestTokens, int pooledLayers, FreeMemory? free = null)
     {
-        long available = budget ?? ProcessMemory.AvailableBytes() ?? long.MaxValue;
-        string whose = budget is null ? "the memory available now" : "--max-memory";
+        free = budget is null ? free ?? FreeMemory.Host() : null;
+        long available = budget ?? free!.Bytes ?? long.MaxValue;
+        string whose = free?.Description ?? "--max-memory";
         long batch = tokensPerBatch;
         // A block's transients for one batch (q/k/v, attention, the feed-forward's widest activations:
         // ≈ 16·D), and attention's scores and softmax (≈ 3·T·H float32 per token).

@@ -168,6 +168,31 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
         Assert.Contains("one block 160 MB", tooSmall.Message);
     }
 
+    [Fact]
+    public void WithoutABudgetAGpuRunFitsTheDevicesFreeMemory()
+    {
+        var w = new WeightSizes(Total: 5_700L << 20, Resident: 200L << 20, Block: 160L << 20, Blocks: 36, Hidden: 2560, Heads: 40, ElementSize: 2);
+        // A 4 GB card's free memory streams the 5.7 GB model, whatever the host has; the user's budget still wins.
+        var gpu = new FreeMemory(4L << 30, "the free memory of cuda:0");
+        var plan = MemoryPlanner.Choose(w, null, 4096, 300, 1, gpu);
+        Assert.True(plan.Streamed);
+        Assert.Contains("the free memory of cuda:0 (4.0 GB)", plan.Reason);
+        Assert.Equal(4L << 30, plan.BudgetBytes);
+        Assert.False(MemoryPlanner.Choose(w, 16L << 30, 4096, 300, 1, gpu).Streamed);
+        Assert.Contains("fit the free memory of cuda:0", MemoryPlanner.Choose(w, null, 4096, 300, 1, gpu with { Bytes = 24L << 30 }).Reason);
+
+        Assert.Equal("the memory available now", FreeMemory.Of(TorchSharp.DeviceType.CPU, -1).Description);
+        Assert.Null(DeviceMemory.Cuda(-1));
+        // Without an NVIDIA driver (this machine, CI) the device's memory is unknown: the host's is used, and the reason says so.
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        {
+            Assert.Null(DeviceMemory.Cuda(0));
+            var fallback = FreeMemory.Of(TorchSharp.DeviceType.CUDA, 1);
+            Assert.Contains("the free memory of cuda:1 could not be read", fallback.Description);
+            Assert.Equal(ProcessMemory.AvailableBytes().HasValue, fallback.Bytes.HasValue);
+        }
+    }
+
     private static double MaxAbs(float[] a, float[] b)
     {
         Assert.Equal(a.Length, b.Length);

@@ -17,12 +17,14 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     private readonly int? _threads;
 
     private readonly long? _maxMemory;
+    private readonly FreeMemory? _free;
     private readonly WeightSizes? _sizes;
     private readonly long _longest;
 
     private ModelEmbeddingSource(LoadedModel loaded, string weightsSha256, EmbedDtype dtype, LongSequencePolicy policy, string device, int tokensPerBatch, int? threads,
-        long? maxMemory, WeightSizes? sizes, MemoryPlan plan, long longest)
+        long? maxMemory, FreeMemory? free, WeightSizes? sizes, MemoryPlan plan, long longest)
     {
+        _free = free;
         _longest = longest;
         _maxMemory = maxMemory;
         _sizes = sizes;
@@ -60,14 +62,17 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
         // longest input is not known yet: attention's working memory is sized for the whole batch.
         WeightSizes? sizes = null;
         MemoryPlan? plan = null;
+        var device = TorchRuntime.ResolveDevice(settings.Device);
+        // Measured once, before any weight is read: on a GPU the device's free memory is the limit.
+        var free = settings.MaxMemoryBytes is null ? FreeMemory.Of(device.type, device.index) : null;
         var options = new LoadOptions
         {
             Dtype = settings.Dtype.ScalarType(),
-            Device = TorchRuntime.ResolveDevice(settings.Device),
+            Device = device,
             StreamBlocks = s =>
             {
                 sizes = s;
-                plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, 1);
+                plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, 1, free);
                 return plan.Streamed;
             },
         };
@@ -78,7 +83,7 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
         plan ??= new MemoryPlan(false, "a LoRA adapter is merged into float32 weights held in memory", 0, tokensPerBatch, settings.MaxMemoryBytes);
         clock.Restart();
         var sha = loaded.ComputeWeightsSha256();
-        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads, settings.MaxMemoryBytes, sizes, plan, longest)
+        return new ModelEmbeddingSource(loaded, sha, settings.Dtype, settings.LongPolicy, settings.Device, tokensPerBatch, threads, settings.MaxMemoryBytes, free, sizes, plan, longest)
         {
             LoadSeconds = loadSeconds,
             HashSeconds = clock.Elapsed.TotalSeconds,
@@ -145,7 +150,7 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     {
         // Streamed: the chunk holds the states of every pooled layer until pooling.
         if (Plan.Streamed && _sizes is not null)
-            Plan = MemoryPlanner.Choose(_sizes, _maxMemory, _tokensPerBatch, _longest, layers.Count) is { Streamed: true } p ? p : Plan;
+            Plan = MemoryPlanner.Choose(_sizes, _maxMemory, _tokensPerBatch, _longest, layers.Count, _free) is { Streamed: true } p ? p : Plan;
         return new(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken,
             ChunkTokens: Plan.Streamed ? Plan.ChunkTokens : null)) { LayerDone = LayerDone };
     }
