@@ -169,6 +169,18 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
     }
 
     [Fact]
+    public void ThePlanCountsEveryPooledLayerBeforeChoosingTheMode()
+    {
+        // --layers all holds every layer's states until pooling: the mode is chosen with them counted, not with one layer.
+        var settings = new EmbedSettings(EmbedDtype.Fp32, MaxMemoryBytes: 64L << 30);
+        using var one = ModelEmbeddingSource.Open(models.Resume, settings, tokensPerBatch: 512);
+        using var all = ModelEmbeddingSource.Open(models.Resume, settings, tokensPerBatch: 512, pooledLayers: n => n + 1);
+        Assert.False(one.Plan.Streamed || all.Plan.Streamed);
+        // Six more layers of 512 tokens × width 128 × 8 bytes (float32 states held as tensors and as arrays).
+        Assert.Equal(6L * 512 * 128 * 8, all.Plan.ExpectedPeakBytes - one.Plan.ExpectedPeakBytes);
+    }
+
+    [Fact]
     public void WithoutABudgetAGpuRunFitsTheDevicesFreeMemory()
     {
         var w = new WeightSizes(Total: 5_700L << 20, Resident: 200L << 20, Block: 160L << 20, Blocks: 36, Hidden: 2560, Heads: 40, ElementSize: 2);

@@ -112,7 +112,7 @@ public static class EmbedJob
         ResidueAlphabet.Validate(items, o.Input);
 
         using var source = ModelEmbeddingSource.Open(o.Model, o.Settings, o.MaxTokens, o.Threads, o.Adapter,
-            items.Count == 0 ? null : items.Max(i => i.Sequence.Length) + 2L);
+            items.Count == 0 ? null : items.Max(i => i.Sequence.Length) + 2L, layerCount => EmbedderOptions.ParseLayers(o.Layers, layerCount).Count);
         var layers = EmbedderOptions.ParseLayers(o.Layers, source.LayerCount);
         source.PerToken = o.PerToken;
         var embedder = source.CreateEmbedder(layers, o.Pools);

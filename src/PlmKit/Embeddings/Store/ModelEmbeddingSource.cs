@@ -49,10 +49,12 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
     /// <param name="threads">Torch CPU threads, or null.</param>
     /// <param name="adapter">A LoRA checkpoint to merge into the weights (its bytes join the weights' hash, so the store keeps fine-tuned vectors apart), or null.</param>
     /// <param name="longestTokens">Tokens of the longest input when known (sizes attention's working memory in the memory plan), else null for a whole batch.</param>
+    /// <param name="pooledLayers">Given the model's layer count, how many layers will be pooled (their states are held until pooling, so the
+    /// memory plan counts them before choosing the mode); null: one.</param>
     /// <exception cref="ModelLoadException">Not found or damaged.</exception>
     /// <exception cref="ConfigurationException">The memory budget is below what even layer streaming needs.</exception>
     public static ModelEmbeddingSource Open(string model, EmbedSettings settings, int tokensPerBatch = Batching.DefaultTokensPerBatch, int? threads = null,
-        string? adapter = null, long? longestTokens = null)
+        string? adapter = null, long? longestTokens = null, Func<int, int>? pooledLayers = null)
     {
         if (adapter is not null && settings.MaxMemoryBytes is not null)
             throw new ConfigurationException("--max-memory does not combine with --adapter: merging LoRA adapters needs the float32 weights in memory");
@@ -72,7 +74,7 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
             StreamBlocks = s =>
             {
                 sizes = s;
-                plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, 1, free);
+                plan = MemoryPlanner.Choose(s, settings.MaxMemoryBytes, tokensPerBatch, longest, pooledLayers?.Invoke(s.Blocks) ?? 1, free);
                 return plan.Streamed;
             },
         };
