@@ -62,22 +62,29 @@ internal static class Blank
 
     /// <summary>
     /// Whether <paramref name="parts"/> are, in order, the consecutive slices of <paramref name="stacked"/>
-    /// (CPU only; on another device this says false and the caller restacks).
+    /// (same storage, dtype and device, consecutive offsets), on any device.
     /// </summary>
     public static bool AreSlicesOf(Tensor stacked, IReadOnlyList<Tensor> parts)
     {
-        if (stacked.device_type != TorchSharp.DeviceType.CPU || !stacked.is_contiguous()) return false;
-        ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(stacked.bytes);
-        long offset = 0;
+        // Storage and offsets, not addresses of the data: on a GPU, reading a tensor's bytes would copy it to the host.
+        if (!stacked.is_contiguous()) return false;
+        nint storage = StorageOf(stacked);
+        long offset = stacked.storage_offset();
         foreach (var part in parts)
         {
-            if (part.device_type != TorchSharp.DeviceType.CPU || part.dtype != stacked.dtype || !part.is_contiguous()) return false;
-            ref byte at = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(part.bytes);
-            if (System.Runtime.CompilerServices.Unsafe.ByteOffset(ref start, ref at) != offset) return false;
-            offset += part.numel() * part.ElementSize;
+            if (part.device_type != stacked.device_type || part.device_index != stacked.device_index || part.dtype != stacked.dtype
+                || !part.is_contiguous() || StorageOf(part) != storage || part.storage_offset() != offset)
+                return false;
+            offset += part.numel();
         }
-        return offset == stacked.numel() * stacked.ElementSize;
+        return offset == stacked.storage_offset() + stacked.numel();
     }
+
+    // The address of a tensor's storage (TorchSharp exposes it only inside its Storage class).
+    private static nint StorageOf(Tensor t) => THSStorage_data_ptr(t.Handle);
+
+    [System.Runtime.InteropServices.DllImport("LibTorchSharp")]
+    private static extern nint THSStorage_data_ptr(nint tensor);
 
     public static LayerNorm LayerNorm(long width, double eps, WeightPlacement p, bool bias = true) =>
         nn.LayerNorm(width, eps, true, bias, p.Device, p.Dtype);

@@ -94,6 +94,28 @@ public class DirectLoadingTests
     }
 
     [Fact]
+    public void SlicesOfAStackedMatrixAreToldFromLookAlikes()
+    {
+        // Told by storage and offset (no read of the data, which on a GPU would copy it to the host).
+        TorchRuntime.EnsureLoaded();
+        using var stacked = arange(24, dtype: ScalarType.Float32).reshape(6, 4);
+        using var a = stacked.narrow(0, 0, 2);
+        using var b = stacked.narrow(0, 2, 2);
+        using var c = stacked.narrow(0, 4, 2);
+        using var copy = c.clone();
+        using var other = stacked.to(ScalarType.BFloat16);
+        using var bOther = other.narrow(0, 2, 2);
+        Assert.True(Blank.AreSlicesOf(stacked, [a, b, c]));
+        Assert.False(Blank.AreSlicesOf(stacked, [a, c, b]));         // out of order
+        Assert.False(Blank.AreSlicesOf(stacked, [a, b]));            // not the whole matrix
+        Assert.False(Blank.AreSlicesOf(stacked, [a, b, copy]));      // equal values, another storage
+        Assert.False(Blank.AreSlicesOf(stacked, [a, bOther, c]));    // another dtype and storage
+        using var inner = stacked.narrow(0, 2, 4);
+        using var innerParts0 = stacked.narrow(0, 2, 2);
+        Assert.True(Blank.AreSlicesOf(inner, [innerParts0, c]));     // a stacked matrix that is itself a slice
+    }
+
+    [Fact]
     public void LargeWeightsAreAdvisedHugePagesWhereTheKernelHasThemOnRequest()
     {
         const string setting = "/sys/kernel/mm/transparent_hugepage/enabled";

@@ -293,9 +293,12 @@ public sealed class AmplifyBlock : nn.Module
         var weight = cat([q.weight!, k.weight!, v.weight!], 0).detach();
         // q, k and v become views of the stacked copy: the weights are held once.
         long d = q.weight!.shape[0];
-        q.weight!.set_(weight.narrow(0, 0, d));
-        k.weight!.set_(weight.narrow(0, d, d));
-        v.weight!.set_(weight.narrow(0, 2 * d, d));
+        // set_ shares each view's storage; the views' own handles are freed here rather than by the finalizer.
+        foreach (var (p, i) in new[] { (q, 0), (k, 1), (v, 2) })
+        {
+            using var slice = weight.narrow(0, i * d, d);
+            p.weight!.set_(slice);
+        }
         qkvWeight?.Dispose();
         qkvWeight = weight;
     }

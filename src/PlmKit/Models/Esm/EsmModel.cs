@@ -372,8 +372,11 @@ public sealed class EsmSelfAttention : nn.Module
         long d = q_proj.weight!.shape[0];
         foreach (var (p, i) in new[] { (q_proj, 0), (k_proj, 1), (v_proj, 2) })
         {
-            p.weight!.set_(weight.narrow(0, i * d, d));
-            p.bias!.set_(bias.narrow(0, i * d, d));
+            // set_ shares the view's storage; the view's own handle is freed here rather than by the finalizer.
+            using var w = weight.narrow(0, i * d, d);
+            using var b = bias.narrow(0, i * d, d);
+            p.weight!.set_(w);
+            p.bias!.set_(b);
         }
         qkvWeight?.Dispose();
         qkvBias?.Dispose();
