@@ -12,7 +12,8 @@ namespace PlmKit.Embeddings;
 /// <param name="ExpectedPeakBytes">Expected peak resident size of the process (an estimate, see <see cref="MemoryPlanner"/>).</param>
 /// <param name="ChunkTokens">Streamed: tokens whose states are carried from block to block together (at least one batch). In memory: the batch size.</param>
 /// <param name="BudgetBytes">The budget compared against: the user's, else the memory available when the run started, or null when unknown.</param>
-public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakBytes, long ChunkTokens, long? BudgetBytes)
+/// <param name="TokensPerBatch">Tokens per batch, when the plan had to lower it below the one asked for so that one streamed batch fits; else null.</param>
+public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakBytes, long ChunkTokens, long? BudgetBytes, int? TokensPerBatch = null)
 {
     /// <summary><c>streamed</c> or <c>in-memory</c>, as manifests record it.</summary>
     public string Mode => Streamed ? "streamed" : "in-memory";
@@ -94,7 +95,8 @@ public static class MemoryPlanner
 
     /// <summary>
     /// Chooses the mode: in memory when the whole model and one batch fit the budget, else streamed
-    /// with as many tokens per chunk as the budget leaves.
+    /// with as many tokens per chunk as the budget leaves; when not even one streamed batch fits, with
+    /// batches halved until one does (never below the longest input).
     /// </summary>
     /// <param name="w">Weight sizes in the compute dtype.</param>
     /// <param name="budget">The user's budget in bytes, or null for <paramref name="free"/>.</param>
@@ -102,7 +104,7 @@ public static class MemoryPlanner
     /// <param name="longestTokens">Tokens of the longest model input (sets attention's working memory).</param>
     /// <param name="pooledLayers">Layers whose states are kept until pooled.</param>
     /// <param name="free">Without a budget, the memory to fit (the device's, see <see cref="FreeMemory.Of"/>); null: the host's available memory now.</param>
-    /// <exception cref="ConfigurationException">The budget is below what even one streamed batch needs.</exception>
+    /// <exception cref="ConfigurationException">The budget is below what even one streamed batch of the longest input needs.</exception>
     public static MemoryPlan Choose(WeightSizes w, long? budget, int tokensPerBatch, long longestTokens, int pooledLayers, FreeMemory? free = null)
     {
         free = budget is null ? free ?? FreeMemory.Host() : null;
@@ -111,7 +113,8 @@ public static class MemoryPlanner
         long batch = tokensPerBatch;
         // A block's transients for one batch (q/k/v, attention, the feed-forward's widest activations:
         // ≈ 16·D), and attention's scores and softmax (≈ 3·T·H float32 per token).
-        long working = batch * (w.Hidden * 16L * w.ElementSize + 3L * Math.Min(longestTokens, batch) * w.Heads * 4);
+        long Working(long tokens) => tokens * (w.Hidden * 16L * w.ElementSize + 3L * Math.Min(longestTokens, tokens) * w.Heads * 4);
+        long working = Working(batch);
         // Pooled layers' float32 states, held as unpacked tensors and as arrays until pooling.
         long keptPerToken = pooledLayers * (long)w.Hidden * 4 * 2;
         long inMemory = RuntimeBytes + w.Total + working + batch * keptPerToken;
@@ -122,16 +125,25 @@ public static class MemoryPlanner
         long perToken = 6L * w.Hidden * w.ElementSize + keptPerToken;
         long fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
         long smallest = fixedBytes + batch * perToken;
+        // Not even one batch beside one block: smaller batches (the same sequences, fewer at a time) rather than a refusal.
+        while (smallest > available && batch / 2 >= Math.Max(1, longestTokens))
+        {
+            batch /= 2;
+            working = Working(batch);
+            fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
+            smallest = fixedBytes + batch * perToken;
+        }
         if (smallest > available)
             throw new ConfigurationException(
                 $"{whose} ({Format(available)}) is below what layer streaming needs for one batch of {batch} tokens: about {Format(smallest)} " +
                 $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(working)}); " +
-                "allow more memory, or lower --max-tokens.");
+                "allow more memory.");
         long chunk = Math.Max(batch, (available - fixedBytes) / perToken);
+        string smaller = batch < tokensPerBatch ? $", in batches of {batch:N0} tokens instead of {tokensPerBatch:N0}" : "";
         return new MemoryPlan(true,
             $"the model needs about {Format(inMemory)} in memory, more than {whose} ({Format(available)}); streaming keeps one block ({Format(w.Block)}) " +
-            $"and the states of up to {chunk:N0} tokens at a time",
-            fixedBytes + chunk * perToken, chunk, available);
+            $"and the states of up to {chunk:N0} tokens at a time{smaller}",
+            fixedBytes + chunk * perToken, chunk, available, batch < tokensPerBatch ? (int)batch : null);
     }
 
     /// <summary>

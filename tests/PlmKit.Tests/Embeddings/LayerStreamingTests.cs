@@ -164,8 +164,40 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
         var huge = w with { Total = 1L << 40, Resident = 1L << 30, Block = 1L << 30 };
         Assert.True(MemoryPlanner.Choose(huge, null, 4096, 300, 1).Streamed);
         Assert.True(streamed.ExpectedPeakBytes <= 3L << 30);
-        var tooSmall = Assert.Throws<ConfigurationException>(() => MemoryPlanner.Choose(w, 700L << 20, 4096, 300, 1));
+        // 800 MB leave no room for a batch of 4,096 tokens beside one block: batches are halved until one fits.
+        var smaller = MemoryPlanner.Choose(w, 800L << 20, 4096, 300, 1);
+        Assert.True(smaller.Streamed);
+        Assert.True(smaller.TokensPerBatch is >= 300 and < 4096, smaller.TokensPerBatch?.ToString());
+        Assert.Contains($"in batches of {smaller.TokensPerBatch:N0} tokens instead of 4,096", smaller.Reason);
+        Assert.True(smaller.ExpectedPeakBytes <= 800L << 20);
+        Assert.Null(streamed.TokensPerBatch);
+        // Not below the longest input: a 3,000-token sequence needs a 3,000-token batch.
+        var tooSmall = Assert.Throws<ConfigurationException>(() => MemoryPlanner.Choose(w, 800L << 20, 4096, 3000, 1));
         Assert.Contains("one block 160 MB", tooSmall.Message);
+    }
+
+    [Fact]
+    public void ABudgetTooSmallForOneBatchEmbedsTheSameVectorsInSmallerBatches()
+    {
+        WeightSizes? sizes = null;
+        using (ModelZoo.Load(models.Esm2, options: new LoadOptions { StreamBlocks = s => { sizes = s; return false; } }).Model) { }
+        long longest = Sequences.Max(q => q.Sequence.Length) + 2;
+        // Between the smallest streamed run of 2,048-token batches and of 4,096-token ones.
+        long budget = (MemoryPlanner.Choose(sizes!, 1L << 40, 2048, longest, 1).ExpectedPeakBytes + MemoryPlanner.Choose(sizes!, 1L << 40, 4096, longest, 1).ExpectedPeakBytes) / 2;
+        var settings = new EmbedSettings(LongPolicy: LongSequencePolicy.Truncate, Device: "cpu");
+        using var tight = ModelEmbeddingSource.Open(models.Esm2, settings with { MaxMemoryBytes = budget }, tokensPerBatch: 4096, longestTokens: longest);
+        using var roomy = ModelEmbeddingSource.Open(models.Esm2, settings, tokensPerBatch: 4096, longestTokens: longest);
+        var layers = new[] { 2, 5 };
+        var pools = Poolings.ParseList("mean");
+        var small = tight.Embed(Sequences.Select(q => q.Sequence).ToList(), layers, pools);
+        Assert.True(tight.Plan.Streamed, tight.Plan.Reason);
+        Assert.True(tight.Plan.TokensPerBatch is > 0 and < 4096, tight.Plan.Reason);
+        Assert.Contains("instead of 4,096", tight.Plan.Reason);
+        var expected = roomy.Embed(Sequences.Select(q => q.Sequence).ToList(), layers, pools);
+        Assert.False(roomy.Plan.Streamed);
+        for (int i = 0; i < Sequences.Count; i++)
+            for (int v = 0; v < layers.Length; v++)
+                Assert.True(MaxAbs(expected[i][v], small[i][v]) <= 1e-5, $"sequence {i}, layer {layers[v]}");
     }
 
     [Fact]

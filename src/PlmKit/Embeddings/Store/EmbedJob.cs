@@ -224,6 +224,8 @@ public static class EmbedJob
                 ["reason"] = source.Plan.Reason,
                 ["expected_peak_bytes"] = source.Plan.ExpectedPeakBytes,
                 ["chunk_tokens"] = source.Plan.Streamed ? source.Plan.ChunkTokens : null,
+                // The batch the plan lowered --max-tokens to, so that one streamed batch fits; null when it kept it.
+                ["tokens_per_batch"] = source.Plan.TokensPerBatch,
                 ["block_reads"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.Reads,
                 ["block_read_seconds"] = (source.Loaded.Model as ILayeredModel)?.Streaming?.ReadSeconds,
                 ["peak_rss_bytes"] = ProcessMemory.PeakResidentBytes(),

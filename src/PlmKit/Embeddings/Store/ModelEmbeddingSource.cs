@@ -153,7 +153,7 @@ public sealed class ModelEmbeddingSource : IEmbeddingSource, IDisposable
         // Streamed: the chunk holds the states of every pooled layer until pooling.
         if (Plan.Streamed && _sizes is not null)
             Plan = MemoryPlanner.Choose(_sizes, _maxMemory, _tokensPerBatch, _longest, layers.Count, _free) is { Streamed: true } p ? p : Plan;
-        return new(_loaded.Model, new EmbedderOptions(layers, pools, _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken,
+        return new(_loaded.Model, new EmbedderOptions(layers, pools, Plan.TokensPerBatch ?? _tokensPerBatch, _policy, Dtype: _dtype, Device: _device, Threads: _threads, PerToken: PerToken,
             ChunkTokens: Plan.Streamed ? Plan.ChunkTokens : null)) { LayerDone = LayerDone };
     }
 
