@@ -130,6 +130,31 @@ public class LayerStreamingTests(StreamingModels models) : IClassFixture<Streami
                     }
             }
         }
+
+        // Two shards streamed into one store, one process each as SLURM would run them, give the same vectors.
+        using (var sharded = EmbeddingStore.Open(dir.Sub("sharded")))
+        {
+            (string Model, string Policy, string Dtype) id = ("", "", "");
+            int computed = 0;
+            for (int shard = 0; shard < 2; shard++)
+            {
+                using var source = ModelEmbeddingSource.Open(models.Resume, settings, tokensPerBatch: 64);
+                Assert.True(source.Plan.Streamed);
+                var report = new StoredEmbedder(sharded, source).Run(items, layers, pools, new Shard(shard, 2), chunkSequences: 4);
+                Assert.True(report.Computed > 0, report.ToString());
+                computed += report.Computed;
+                id = (source.ModelId, source.LongPolicy, source.Dtype);
+            }
+            var names = items.Select(i => SequenceHash.Of(i.Item2)).Distinct().ToList();
+            Assert.Equal(names.Count, computed);
+            using var reference = EmbeddingStore.Open(dir.Sub("reference"));
+            foreach (var sha in names)
+                foreach (var pool in pools)
+                {
+                    var key = new EmbeddingKey(id.Model, 6, pool.Name, id.Policy, id.Dtype, sha);
+                    Assert.Equal(reference.Get(key)!.Vector, sharded.Get(key)!.Vector);
+                }
+        }
     }
 
     [Fact]
