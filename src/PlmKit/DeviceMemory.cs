@@ -17,15 +17,9 @@ public static class DeviceMemory
     {
         if (ordinal < 0) return null;
         string name = OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1";
+        // Kept loaded: once cuInit has run, unloading the driver under libtorch's feet would be unsafe.
         if (!NativeLibrary.TryLoad(name, out var driver)) return null;
-        try
-        {
-            return Query(driver, ordinal);
-        }
-        finally
-        {
-            NativeLibrary.Free(driver);
-        }
+        return Query(driver, ordinal);
     }
 
     // cuInit, then cuMemGetInfo with the device's primary context current; any CUresult other than 0 gives null.

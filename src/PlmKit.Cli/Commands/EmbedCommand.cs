@@ -29,7 +29,7 @@ internal static class EmbedCommand
         var shard = new Option<string?>("--shard") { Description = "i/N: embed only this shard of the sequences into --store (for N parallel jobs; merge with plmkit store merge)." };
         var commitEvery = new Option<int?>("--commit-every") { Description = "With --store: mean sequences per committed chunk (what a kill can lose; default: about 16 token batches)." };
         var adapter = new Option<string?>("--adapter") { Description = "LoRA checkpoint of plmkit finetune (fold<k>.safetensors) merged into the ESM-2 weights: fine-tuned embeddings." };
-        var maxMemory = new Option<string?>("--max-memory") { Description = "Memory budget, e.g. 8GB: a model that does not fit runs layer-streamed (one block in memory, read once per chunk of sequences; same outputs). Default: the memory available at start." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Memory budget, e.g. 8GB: a model that does not fit runs layer-streamed (one block in memory, read once per chunk of sequences; same outputs). Default: the memory available at start (on a GPU, its free memory)." };
         var perToken = new Option<bool>("--per-token") { Description = "Also write per-residue states: layer<k>.per_token.csv (id, position, residue, components; proteins in processing order)." };
 
         var command = new Command("embed", "Embed proteins with ESM-2, ESM-1v, ESM C or AMPLIFY and pool them per protein.");

@@ -12,7 +12,7 @@ namespace PlmKit.Embeddings;
 /// <param name="ExpectedPeakBytes">Expected peak resident size of the process (an estimate, see <see cref="MemoryPlanner"/>).</param>
 /// <param name="ChunkTokens">Streamed: tokens whose states are carried from block to block together (at least one batch). In memory: the batch size.</param>
 /// <param name="BudgetBytes">The budget compared against: the user's, else the memory available when the run started, or null when unknown.</param>
-/// <param name="TokensPerBatch">Tokens per batch, when the plan had to lower it below the one asked for so that one streamed batch fits; else null.</param>
+/// <param name="TokensPerBatch">Tokens per batch, when the plan had to lower it below the one asked for so that one batch fits the user's budget; else null.</param>
 public sealed record MemoryPlan(bool Streamed, string Reason, long ExpectedPeakBytes, long ChunkTokens, long? BudgetBytes, int? TokensPerBatch = null)
 {
     /// <summary><c>streamed</c> or <c>in-memory</c>, as manifests record it.</summary>
@@ -95,8 +95,9 @@ public static class MemoryPlanner
 
     /// <summary>
     /// Chooses the mode: in memory when the whole model and one batch fit the budget, else streamed
-    /// with as many tokens per chunk as the budget leaves; when not even one streamed batch fits, with
-    /// batches halved until one does (never below the longest input).
+    /// with as many tokens per chunk as the budget leaves; when not even one streamed batch fits the
+    /// user's budget, with batches halved until one does (never below the longest input), in memory
+    /// if the whole model then fits.
     /// </summary>
     /// <param name="w">Weight sizes in the compute dtype.</param>
     /// <param name="budget">The user's budget in bytes, or null for <paramref name="free"/>.</param>
@@ -125,11 +126,18 @@ public static class MemoryPlanner
         long perToken = 6L * w.Hidden * w.ElementSize + keptPerToken;
         long fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
         long smallest = fixedBytes + batch * perToken;
-        // Not even one batch beside one block: smaller batches (the same sequences, fewer at a time) rather than a refusal.
-        while (smallest > available && batch / 2 >= Math.Max(1, longestTokens))
+        // Not even one batch beside one block: smaller batches (the same sequences, fewer at a time) rather than
+        // a refusal, and in memory if the model then fits. Only under the user's budget, which gives every run of
+        // an input the same batches (a resumed run or a shard must compute what the first run computed, bit for
+        // bit); under the momentary free memory the batches could differ from run to run.
+        while (budget is not null && smallest > available && batch / 2 >= Math.Max(1, longestTokens))
         {
             batch /= 2;
             working = Working(batch);
+            long whole = RuntimeBytes + w.Total + working + batch * keptPerToken;
+            if (whole <= available)
+                return new MemoryPlan(false, $"the model ({Format(w.Total)} of weights) fits {whose} ({Format(available)}) in batches of {batch:N0} tokens " +
+                                             $"instead of {tokensPerBatch:N0} (needs about {Format(whole)})", whole, batch, budget, (int)batch);
             fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
             smallest = fixedBytes + batch * perToken;
         }
@@ -137,7 +145,7 @@ public static class MemoryPlanner
             throw new ConfigurationException(
                 $"{whose} ({Format(available)}) is below what layer streaming needs for one batch of {batch} tokens: about {Format(smallest)} " +
                 $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(working)}); " +
-                "allow more memory.");
+                (budget is null ? "allow more memory, lower --max-tokens, or give --max-memory (smaller batches are then chosen for you)." : "allow more memory."));
         long chunk = Math.Max(batch, (available - fixedBytes) / perToken);
         string smaller = batch < tokensPerBatch ? $", in batches of {batch:N0} tokens instead of {tokensPerBatch:N0}" : "";
         return new MemoryPlan(true,

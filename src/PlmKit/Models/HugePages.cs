@@ -21,18 +21,13 @@ internal static partial class HugePages
     public static (long Start, long Length)? Advise(Tensor tensor)
     {
         if (!OperatingSystem.IsLinux() || tensor.device_type != TorchSharp.DeviceType.CPU || !tensor.is_contiguous()) return null;
-        if (tensor.numel() * tensor.ElementSize < HugePage) return null;
-        unsafe
-        {
-            var span = tensor.bytes;
-            fixed (byte* data = span)
-            {
-                long start = ((long)data + Page - 1) & ~(Page - 1);
-                long end = ((long)data + span.Length) & ~(Page - 1);
-                // Advice only: a kernel without THP answers EINVAL, and the weight is read into small pages as before.
-                return end > start && madvise((nint)start, (nuint)(end - start), MadviseHugePage) == 0 ? (start, end - start) : null;
-            }
-        }
+        long bytes = tensor.numel() * tensor.ElementSize;
+        if (bytes < HugePage) return null;
+        long data = TensorMemory.First(tensor);
+        long start = (data + Page - 1) & ~(Page - 1);
+        long end = (data + bytes) & ~(Page - 1);
+        // Advice only: a kernel without THP answers EINVAL, and the weight is read into small pages as before.
+        return end > start && madvise((nint)start, (nuint)(end - start), MadviseHugePage) == 0 ? (start, end - start) : null;
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -64,28 +64,31 @@ public sealed class PickleFile : IWeightFile
     public static PickleFile Open(string path, long sliceBytes)
     {
         var reader = TensorReader.Open(path, sliceBytes);
+        PickleFile? file = null;
         try
         {
             var magic = new byte[4];
             if (reader.Length < 4 || !ReadsAs(reader, magic, 0, "PK\u0003\u0004"u8))
                 throw new ModelLoadException($"{path}: cannot read as a PyTorch checkpoint: not a zip archive (torch.save's format since PyTorch 1.6; older files must be re-saved).");
-            Hashtable root;
             try
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true, skipTensorRead: true);
+                Hashtable root;
+                using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+                    root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true, skipTensorRead: true);
+                file = new PickleFile(reader, root, sliceBytes);
+                file.Locate(root["model"] as IDictionary ?? root);
+                return file;
             }
             catch (Exception e) when (e is not PlmKitException)
             {
                 throw new ModelLoadException($"{path}: cannot read as a PyTorch checkpoint (truncated or damaged?): {e.Message}", e);
             }
-            var file = new PickleFile(reader, root, sliceBytes);
-            file.Locate(root["model"] as IDictionary ?? root);
-            return file;
         }
         catch
         {
-            reader.Dispose();
+            // The file owns the reader (and the archive a deflated byte-order entry opened) once made.
+            if (file is not null) file.Dispose();
+            else reader.Dispose();
             throw;
         }
     }
@@ -99,10 +102,15 @@ public sealed class PickleFile : IWeightFile
     private void Locate(IDictionary state)
     {
         var archive = ZipDirectory.Read(reader);
-        if (archive.FirstOrDefault(e => e.Name.EndsWith("/byteorder", StringComparison.Ordinal)) is { } order)
+        int orderIndex = archive.FindIndex(e => e.Name.EndsWith("/byteorder", StringComparison.Ordinal));
+        if (orderIndex >= 0)
         {
+            var order = archive[orderIndex];
             var text = new byte[Math.Min(order.Size, 16)];
-            reader.ReadExactly(text, archive.DataStart(reader, order));
+            if (order.Method == 8)
+                using (var inflated = Inflate(orderIndex, 0)) inflated.ReadExactly(text);
+            else if (order.Method == 0) reader.ReadExactly(text, archive.DataStart(reader, order));
+            else throw new ModelLoadException($"{Path}: its byte order is compressed with zip method {order.Method}; only stored and deflated entries are read (torch.save stores them).");
             if (Encoding.ASCII.GetString(text) != "little")
                 throw new ModelLoadException($"{Path}: tensors saved in '{Encoding.ASCII.GetString(text)}' byte order; only little-endian checkpoints are read.");
         }
@@ -114,6 +122,8 @@ public sealed class PickleFile : IWeightFile
             var storage = archive[d.ArchiveIndex];
             if (storage.Method is not (0 or 8))
                 throw new ModelLoadException($"{Path}: tensor '{key}' is compressed with zip method {storage.Method}; only stored and deflated entries are read (torch.save stores them).");
+            if (d.Shape.Length != d.Stride.Length || d.Shape.Any(n => n < 0) || d.Stride.Any(n => n < 0))
+                throw new ModelLoadException($"{Path}: tensor '{key}' has a damaged shape {WeightFiles.Shape(d.Shape)} or stride {WeightFiles.Shape(d.Stride)}.");
             int size = ElementSize(d.Type) ?? throw new ModelLoadException($"{Path}: tensor '{key}' has unsupported dtype {d.Type}.");
             long start = storage.Method == 8 ? 0 : archive.DataStart(reader, storage);
             if (storage.Method == 0 && start + storage.Size > reader.Length)
@@ -182,9 +192,14 @@ public sealed class PickleFile : IWeightFile
             return;
         }
         // A view saved with its storage (a transpose, a slice of a larger tensor): read the span it covers, then gather.
+        // (It is held whole for the gather: the one case where a weight is briefly in memory twice.)
         using var noGrad = no_grad();
-        using var staging = empty(Extent(e.Shape, e.Stride), e.Type);
-        fill(staging.bytes, e.Offset);
+        long extent = Extent(e.Shape, e.Stride);
+        using var staging = empty(extent, e.Type);
+        long step = Math.Max(1, sliceBytes / e.ElementSize);
+        for (long at = 0; at < extent; at += step)
+            using (var part = staging.narrow(0, at, Math.Min(step, extent - at)))
+                fill(part.bytes, e.Offset + at * e.ElementSize);
         using var view = staging.as_strided(e.Shape, e.Stride);
         target.copy_(view);
     }
@@ -194,11 +209,31 @@ public sealed class PickleFile : IWeightFile
     {
         try
         {
-            archive ??= new ZipArchive(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read), ZipArchiveMode.Read);
+            if (archive is null)
+            {
+                var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                try
+                {
+                    archive = new ZipArchive(file, ZipArchiveMode.Read);
+                }
+                catch
+                {
+                    file.Dispose();
+                    throw;
+                }
+            }
             var stream = archive.Entries[index].Open();
-            var skip = new byte[4096];
-            for (long left = offset; left > 0; left -= skip.Length) stream.ReadExactly(skip, 0, (int)Math.Min(skip.Length, left));
-            return stream;
+            try
+            {
+                var skip = new byte[4096];
+                for (long left = offset; left > 0; left -= skip.Length) stream.ReadExactly(skip, 0, (int)Math.Min(skip.Length, left));
+                return stream;
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
@@ -273,7 +308,8 @@ public sealed class PickleFile : IWeightFile
                 size = (long)BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40));
                 offset = (long)BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48));
             }
-            if (offset < 0 || size < 0 || offset + size > length) throw Damaged(reader, "central directory outside the file");
+            if (offset < 0 || size < 0 || offset > length || size > length - offset || size > int.MaxValue)
+                throw Damaged(reader, "central directory outside the file");
             var central = new byte[size];
             reader.ReadExactly(central, offset);
             var directory = new ZipDirectory();

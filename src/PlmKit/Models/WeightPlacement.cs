@@ -68,23 +68,17 @@ internal static class Blank
     {
         // Storage and offsets, not addresses of the data: on a GPU, reading a tensor's bytes would copy it to the host.
         if (!stacked.is_contiguous()) return false;
-        nint storage = StorageOf(stacked);
+        nint storage = TensorMemory.Storage(stacked);
         long offset = stacked.storage_offset();
         foreach (var part in parts)
         {
             if (part.device_type != stacked.device_type || part.device_index != stacked.device_index || part.dtype != stacked.dtype
-                || !part.is_contiguous() || StorageOf(part) != storage || part.storage_offset() != offset)
+                || !part.is_contiguous() || TensorMemory.Storage(part) != storage || part.storage_offset() != offset)
                 return false;
             offset += part.numel();
         }
         return offset == stacked.storage_offset() + stacked.numel();
     }
-
-    // The address of a tensor's storage (TorchSharp exposes it only inside its Storage class).
-    private static nint StorageOf(Tensor t) => THSStorage_data_ptr(t.Handle);
-
-    [System.Runtime.InteropServices.DllImport("LibTorchSharp")]
-    private static extern nint THSStorage_data_ptr(nint tensor);
 
     public static LayerNorm LayerNorm(long width, double eps, WeightPlacement p, bool bias = true) =>
         nn.LayerNorm(width, eps, true, bias, p.Device, p.Dtype);

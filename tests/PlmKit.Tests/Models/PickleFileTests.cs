@@ -20,6 +20,7 @@ public class PickleFileTests
     [InlineData("views.pt")]
     [InlineData("views_zip64.pt")]
     [InlineData("views_deflated.pt")]
+    [InlineData("views_zip64_deflated.pt")]
     public void ViewsOfEveryLayoutReadAsTorchSavedThem(string name)
     {
         TorchRuntime.EnsureLoaded();
@@ -61,6 +62,40 @@ public class PickleFileTests
             Assert.True(actual.equal(expected).all().item<bool>(), key);
             expected.Dispose();
         }
+    }
+
+    [Fact]
+    public void ACheckpointRezippedWithDeflateReadsAsTheOriginalAndKeepsItsByteOrderCheck()
+    {
+        // A torch 2 file (it has a byteorder entry) re-zipped with every entry deflated, as archivers do.
+        TorchRuntime.EnsureLoaded();
+        using var dir = new TempDir();
+        var original = Path.Combine(SharedData.Golden, "esmc_tiny", "esmc_tiny.pth");
+        string Rezip(string name, Func<string, byte[], byte[]> change)
+        {
+            var path = Path.Combine(dir.Path, name);
+            using var source = System.IO.Compression.ZipFile.OpenRead(original);
+            using var target = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+            foreach (var entry in source.Entries)
+            {
+                using var from = entry.Open();
+                using var buffer = new MemoryStream();
+                from.CopyTo(buffer);
+                using var to = target.CreateEntry(entry.FullName, System.IO.Compression.CompressionLevel.Optimal).Open();
+                to.Write(change(entry.FullName, buffer.ToArray()));
+            }
+            return path;
+        }
+        using (var stored = PickleFile.Open(original))
+        using (var deflated = PickleFile.Open(Rezip("deflated.pth", (_, bytes) => bytes)))
+            foreach (var key in stored.Keys)
+            {
+                using var a = stored.Read(key);
+                using var b = deflated.Read(key);
+                Assert.True(a.equal(b).all().item<bool>(), key);
+            }
+        var big = Rezip("big.pth", (name, bytes) => name.EndsWith("/byteorder", StringComparison.Ordinal) ? "bigend"u8.ToArray() : bytes);
+        Assert.Contains("'bigend' byte order", Assert.Throws<ModelLoadException>(() => PickleFile.Open(big)).Message);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ views.pt holds tensors as torch.save writes views: a transpose (strides not row-
 of a larger tensor (storage offset), two tensors sharing one storage, and float16, bfloat16 and
 float64 storages; each key K has "K.expected", a contiguous float32 copy. views_zip64.pt is the
 same archive rewritten with zip64 records everywhere (Python's zipfile writes them when its
-limit is lowered), as torch.save writes files over 4 GiB. views_deflated.pt is the same archive
+limit is lowered), as torch.save writes files over 4 GiB; views_zip64_deflated.pt also deflates the
+entries, so the zip64 sizes (uncompressed, then compressed) differ. views_deflated.pt is the same archive
 with every entry deflated, as a re-zipping tool or TorchSharp.PyBridge's pickler writes it.
 """
 import sys
@@ -41,5 +42,6 @@ def rewrite(source, target, compression):
 limit, count = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
 zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 0, 0
 rewrite(out / "views.pt", out / "views_zip64.pt", zipfile.ZIP_STORED)
+rewrite(out / "views.pt", out / "views_zip64_deflated.pt", zipfile.ZIP_DEFLATED)
 zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = limit, count
 rewrite(out / "views.pt", out / "views_deflated.pt", zipfile.ZIP_DEFLATED)
