@@ -128,9 +128,30 @@ public static class StudyReproduction
     private static ReproductionResult Write(ReproductionOptions options, Dictionary<string, string> paths, Dictionary<string, string> skipped, Builder run, string plotlyJs, string? notebookSource, TextWriter? log)
     {
 
-        // Everything is checked and computed: write the tables, the figures, the gallery, the numbers, and the manifest last.
+        // Everything is checked and computed. The figures are drawn first, into a sibling folder: drawing a PNG starts
+        // Chromium, the one step that can still fail, and a crash on figure N must not leave figures 1..N−1 without an
+        // index or manifest. Then the tables, the figures moved in, the gallery, the numbers, and the manifest last.
         string root = Path.GetFullPath(options.OutputDirectory);
         string tables = Path.Combine(root, "tables"), figures = Path.Combine(root, "figures");
+        string staging = Path.Combine(Path.GetDirectoryName(root) ?? Path.GetTempPath(), $".{Path.GetFileName(root)}.partial-{Guid.NewGuid():N}");
+        var chosen = run.Figures.Where(f => options.Only is null || options.Only.Contains(f.Id, StringComparer.Ordinal)).ToList();
+        var staged = new List<(GalleryFigure Figure, IReadOnlyList<string> Files)>();
+        try
+        {
+            foreach (var figure in chosen)
+                staged.Add((figure, FigureExport.WriteAll(figure.Figure, staging, options.Png, plotlyJs, stem: figure.Id)));
+            return WriteDrawn(options, paths, skipped, run, notebookSource, log, root, tables, figures, staging, chosen, staged);
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static ReproductionResult WriteDrawn(ReproductionOptions options, Dictionary<string, string> paths, Dictionary<string, string> skipped, Builder run,
+        string? notebookSource, TextWriter? log, string root, string tables, string figures, string staging,
+        List<GalleryFigure> chosen, List<(GalleryFigure Figure, IReadOnlyList<string> Files)> staged)
+    {
         var manifest = new Manifest("reproduce")
             .Config("margin", options.Margin)
             .Config("png", options.Png)
@@ -147,10 +168,16 @@ public static class StudyReproduction
         }
         files.AddRange(tableFiles);
         var drawn = new List<(GalleryFigure, IReadOnlyList<string>)>();
-        var chosen = run.Figures.Where(f => options.Only is null || options.Only.Contains(f.Id, StringComparer.Ordinal)).ToList();
-        foreach (var figure in chosen)
+        Directory.CreateDirectory(figures);
+        foreach (var (figure, stagedFiles) in staged)
         {
-            var written = FigureExport.WriteAll(figure.Figure, figures, options.Png, plotlyJs, stem: figure.Id);
+            var written = new List<string>();
+            foreach (var file in stagedFiles)
+            {
+                string final = Path.Combine(figures, Path.GetRelativePath(staging, file));
+                File.Move(file, final, overwrite: true);   // a rename: the folders are siblings
+                written.Add(final);
+            }
             files.AddRange(written);
             drawn.Add((figure, [.. written.Select(f => Relative(root, f))]));
         }

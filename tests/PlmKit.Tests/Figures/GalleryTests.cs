@@ -91,6 +91,37 @@ public partial class GalleryTests(ReproductionFixture run)
     }
 
     [Fact]
+    public void A_chromium_that_dies_on_the_second_figure_leaves_no_output_folder()
+    {
+        if (OperatingSystem.IsWindows()) return;   // the stand-in Chromium is a shell script
+        using var tmp = new TempDir();
+        // A stand-in Chromium: the first screenshot is written, every later call fails.
+        string calls = tmp.Sub("calls");
+        string fake = tmp.Write("chromium", $$"""
+            #!/bin/sh
+            echo x >> '{{calls}}'
+            [ "$(wc -l < '{{calls}}')" -gt 1 ] && exit 1
+            for a in "$@"; do case "$a" in --screenshot=*) printf 'png' > "${a#--screenshot=}";; esac; done
+            exit 0
+            """);
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var catalog = DataCatalog.Load(new DataCatalogOptions { OverrideDirectory = SharedData.Swat, CacheDirectory = tmp.Sub("cache"), AllowDownload = false });
+        Environment.SetEnvironmentVariable(FigureExport.ChromiumVariable, fake);
+        try
+        {
+            Assert.ThrowsAny<PlmKitException>(() =>
+                StudyReproduction.Run(new ReproductionOptions(tmp.Sub("out"), catalog, Png: true, Only: ["fig3a-dms-model-size", "fig3b-pisces-model-size"])));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(FigureExport.ChromiumVariable, null);
+        }
+        Assert.Equal(2, File.ReadAllLines(calls).Length);
+        Assert.False(Directory.Exists(tmp.Sub("out")), "the output folder was written");
+        Assert.Empty(Directory.GetDirectories(tmp.Path, ".out.partial-*"));
+    }
+
+    [Fact]
     public void The_checks_catch_a_console_error_and_a_missing_file()
     {
         using var tmp = new TempDir();
