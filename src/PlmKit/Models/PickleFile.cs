@@ -124,7 +124,7 @@ public sealed class PickleFile : IWeightFile
                 throw new ModelLoadException($"{Path}: tensor '{key}' is compressed with zip method {storage.Method}; only stored and deflated entries are read (torch.save stores them).");
             if (d.Shape.Length != d.Stride.Length || d.Shape.Any(n => n < 0) || d.Stride.Any(n => n < 0))
                 throw new ModelLoadException($"{Path}: tensor '{key}' has a damaged shape {WeightFiles.Shape(d.Shape)} or stride {WeightFiles.Shape(d.Stride)}.");
-            int size = ElementSize(d.Type) ?? throw new ModelLoadException($"{Path}: tensor '{key}' has unsupported dtype {d.Type}.");
+            int size = TensorReader.ElementSize(d.Type) ?? throw new ModelLoadException($"{Path}: tensor '{key}' has unsupported dtype {d.Type}.");
             long start = storage.Method == 8 ? 0 : archive.DataStart(reader, storage);
             if (storage.Method == 0 && start + storage.Size > reader.Length)
                 throw new ModelLoadException($"{Path}: truncated: tensor '{key}' ends at byte {start + storage.Size}, the file has {reader.Length}.");
@@ -146,31 +146,15 @@ public sealed class PickleFile : IWeightFile
         return last + 1;
     }
 
-    private static int? ElementSize(ScalarType type) => type switch
-    {
-        ScalarType.Float64 or ScalarType.Int64 => 8,
-        ScalarType.Float32 or ScalarType.Int32 => 4,
-        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
-        ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool => 1,
-        _ => null,
-    };
-
     /// <inheritdoc/>
     public StoredTensor Tensor(string key)
     {
         var e = entries[key];
-        bool floating = e.Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
-        return new StoredTensor(Path, key, e.Shape, floating, target => ReadInto(e, target));
+        return new StoredTensor(Path, key, e.Shape, e.Type, target => ReadInto(e, target));
     }
 
     /// <summary>Reads tensor <paramref name="key"/> whole, in the file's dtype, on the CPU; the caller disposes it.</summary>
-    public Tensor Read(string key)
-    {
-        var e = entries[key];
-        var t = empty(e.Shape, e.Type);
-        ReadInto(e, t);
-        return t;
-    }
+    public Tensor Read(string key) => Tensor(key).Read();
 
     private void ReadInto(Entry e, Tensor target)
     {

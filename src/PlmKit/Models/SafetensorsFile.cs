@@ -14,11 +14,11 @@ public sealed class SafetensorsFile : IWeightFile
     /// <summary>Largest piece read (and cast) at once, unless <see cref="Open(string, long)"/> is given another.</summary>
     public const long SliceBytes = 64L << 20;
 
-    private static readonly Dictionary<string, (ScalarType Type, int Size)> Types = new()
+    private static readonly Dictionary<string, ScalarType> Types = new()
     {
-        ["F64"] = (ScalarType.Float64, 8), ["F32"] = (ScalarType.Float32, 4), ["F16"] = (ScalarType.Float16, 2),
-        ["BF16"] = (ScalarType.BFloat16, 2), ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4),
-        ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
+        ["F64"] = ScalarType.Float64, ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16,
+        ["I64"] = ScalarType.Int64, ["I32"] = ScalarType.Int32, ["I16"] = ScalarType.Int16, ["I8"] = ScalarType.Int8,
+        ["U8"] = ScalarType.Byte, ["BOOL"] = ScalarType.Bool,
     };
 
     private readonly TensorReader reader;
@@ -100,12 +100,13 @@ public sealed class SafetensorsFile : IWeightFile
             }
             if (!Types.TryGetValue(dtype, out var type))
                 throw new ModelLoadException($"{Path}: tensor '{entry.Name}' has unsupported dtype {dtype}.");
-            long bytes = shape.Aggregate(1L, (a, b) => a * b) * type.Size;
+            int size = TensorReader.ElementSize(type)!.Value;
+            long bytes = shape.Aggregate(1L, (a, b) => a * b) * size;
             if (offsets.Length != 2 || offsets[1] - offsets[0] != bytes || offsets[0] < 0)
                 throw new ModelLoadException($"{Path}: tensor '{entry.Name}': data offsets do not match shape {WeightFiles.Shape(shape)} of {dtype}.");
             if (offsets[1] > dataLength)
                 throw new ModelLoadException($"{Path}: truncated: tensor '{entry.Name}' ends at byte {offsets[1]} of the data, the file holds {dataLength}.");
-            entries[entry.Name] = new Entry(type.Type, type.Size, shape, dataStart + offsets[0]);
+            entries[entry.Name] = new Entry(type, size, shape, dataStart + offsets[0]);
         }
     }
 
@@ -113,18 +114,11 @@ public sealed class SafetensorsFile : IWeightFile
     public StoredTensor Tensor(string key)
     {
         var e = entries[key];
-        bool floating = e.Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
-        return new StoredTensor(Path, key, e.Shape, floating, target => ReadInto(e, target));
+        return new StoredTensor(Path, key, e.Shape, e.Type, target => ReadInto(e, target));
     }
 
     /// <summary>Reads tensor <paramref name="key"/> whole, in the file's dtype, on the CPU; the caller disposes it.</summary>
-    public Tensor Read(string key)
-    {
-        var e = entries[key];
-        var t = empty(e.Shape, e.Type);
-        ReadInto(e, t);
-        return t;
-    }
+    public Tensor Read(string key) => Tensor(key).Read();
 
     private void ReadInto(Entry e, Tensor target) => reader.ReadInto(e.Type, e.ElementSize, e.Shape, e.Offset, target);
 

@@ -10,12 +10,12 @@ public sealed class StoredTensor
 {
     private readonly Action<Tensor> copyTo;
 
-    internal StoredTensor(string file, string key, long[] shape, bool isFloatingPoint, Action<Tensor> copyTo)
+    internal StoredTensor(string file, string key, long[] shape, ScalarType type, Action<Tensor> copyTo)
     {
         File = file;
         Key = key;
         Shape = shape;
-        IsFloatingPoint = isFloatingPoint;
+        Type = type;
         this.copyTo = copyTo;
     }
 
@@ -28,9 +28,20 @@ public sealed class StoredTensor
     /// <summary>Its shape.</summary>
     public long[] Shape { get; }
 
+    /// <summary>Its dtype in the file.</summary>
+    public ScalarType Type { get; }
+
     /// <summary>Whether its dtype is a floating-point type.</summary>
-    public bool IsFloatingPoint { get; }
+    public bool IsFloatingPoint => Type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
     /// <summary>Copies the values into <paramref name="target"/> (same shape), casting to its dtype and moving to its device.</summary>
     public void CopyTo(Tensor target) => copyTo(target);
+
+    /// <summary>Reads it whole, in the file's dtype, on the CPU; the caller disposes the result.</summary>
+    public Tensor Read()
+    {
+        var t = empty(Shape, Type);
+        CopyTo(t);
+        return t;
+    }
 }

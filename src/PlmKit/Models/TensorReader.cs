@@ -45,6 +45,16 @@ internal sealed class TensorReader : IDisposable
         }
     }
 
+    /// <summary>Bytes per element of the dtypes weight files hold, or null for another dtype.</summary>
+    public static int? ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool => 1,
+        _ => null,
+    };
+
     /// <summary>Fills a buffer with the bytes from <paramref name="offset"/> on.</summary>
     public delegate void Fill(Span<byte> buffer, long offset);
 
