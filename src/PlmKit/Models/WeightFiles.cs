@@ -105,10 +105,11 @@ public static class WeightFiles
             if (!tensor.IsFloatingPoint)
                 throw new ModelLoadException($"{tensor.File}: tensor '{tensor.Key}' is not of a floating-point type.");
         }
+        // Once per parameter: a streamed model's one block stands for every block's names.
+        foreach (var target in expected.Values.Distinct(ReferenceEqualityComparer.Instance)) _ = HugePages.Advise((Tensor)target!);
         var blockTensors = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
         foreach (var (name, target) in expected)
         {
-            _ = HugePages.Advise(target);
             if (inBlocks.Contains(name)) blockTensors[name] = state[name];
             else state[name].CopyTo(target);
         }
