@@ -115,16 +115,18 @@ public static class MemoryPlanner
         // A block's transients for one batch (q/k/v, attention, the feed-forward's widest activations:
         // ≈ 16·D), and attention's scores and softmax (≈ 3·T·H float32 per token).
         long Working(long tokens) => tokens * (w.Hidden * 16L * w.ElementSize + 3L * Math.Min(longestTokens, tokens) * w.Heads * 4);
-        long working = Working(batch);
         // Pooled layers' float32 states, held as unpacked tensors and as arrays until pooling.
         long keptPerToken = pooledLayers * (long)w.Hidden * 4 * 2;
-        long inMemory = RuntimeBytes + w.Total + working + batch * keptPerToken;
+        // The whole model and one batch; and what a streamed run holds whatever its chunk: one block and one batch's working memory.
+        long InMemory(long tokens) => RuntimeBytes + w.Total + Working(tokens) + tokens * keptPerToken;
+        long Fixed(long tokens) => RuntimeBytes + w.Resident + w.Block + Working(tokens);
+        long inMemory = InMemory(batch);
         if (inMemory <= available)
             return new MemoryPlan(false, $"the model ({Format(w.Total)} of weights) and one batch fit {whose} ({Format(Math.Min(available, long.MaxValue >> 1))}; needs about {Format(inMemory)})",
                 inMemory, batch, budget ?? (available == long.MaxValue ? null : available));
 
         long perToken = 6L * w.Hidden * w.ElementSize + keptPerToken;
-        long fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
+        long fixedBytes = Fixed(batch);
         long smallest = fixedBytes + batch * perToken;
         // Not even one batch beside one block: smaller batches (the same sequences, fewer at a time) rather than
         // a refusal, and in memory if the model then fits. Only under the user's budget, which gives every run of
@@ -133,18 +135,17 @@ public static class MemoryPlanner
         while (budget is not null && smallest > available && batch / 2 >= Math.Max(1, longestTokens))
         {
             batch /= 2;
-            working = Working(batch);
-            long whole = RuntimeBytes + w.Total + working + batch * keptPerToken;
+            long whole = InMemory(batch);
             if (whole <= available)
                 return new MemoryPlan(false, $"the model ({Format(w.Total)} of weights) fits {whose} ({Format(available)}) in batches of {batch:N0} tokens " +
                                              $"instead of {tokensPerBatch:N0} (needs about {Format(whole)})", whole, batch, budget, (int)batch);
-            fixedBytes = RuntimeBytes + w.Resident + w.Block + working;
+            fixedBytes = Fixed(batch);
             smallest = fixedBytes + batch * perToken;
         }
         if (smallest > available)
             throw new ConfigurationException(
                 $"{whose} ({Format(available)}) is below what layer streaming needs for one batch of {batch} tokens: about {Format(smallest)} " +
-                $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(working)}); " +
+                $"(runtime {Format(RuntimeBytes)}, embeddings and norms {Format(w.Resident)}, one block {Format(w.Block)}, working memory {Format(Working(batch))}); " +
                 (budget is null ? "allow more memory, lower --max-tokens, or give --max-memory (smaller batches are then chosen for you)." : "allow more memory."));
         long chunk = Math.Max(batch, (available - fixedBytes) / perToken);
         string smaller = batch < tokensPerBatch ? $", in batches of {batch:N0} tokens instead of {tokensPerBatch:N0}" : "";
