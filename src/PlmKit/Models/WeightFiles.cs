@@ -60,6 +60,50 @@ public static class WeightFiles
     public static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
     /// <summary>
+    /// Builds a model from its weight files' tensors, the one way every family's loader does it: asks
+    /// whether to stream (<see cref="ChooseStreaming"/>), builds the model in the compute dtype (one
+    /// block when streamed), checks and reads the weights (<see cref="Assign"/>), hands the open files
+    /// to the model when streamed and closes them otherwise, and on failure disposes the model and the files.
+    /// </summary>
+    /// <param name="options">Dtype, device and streaming; null: float32 on the CPU, all in memory.</param>
+    /// <param name="state">Module name → tensor of the files.</param>
+    /// <param name="open">The open files the tensors read from.</param>
+    /// <param name="blocks">The blocks' module prefix, their number L, and the width and heads that size them.</param>
+    /// <param name="create">Builds the blank model for a placement.</param>
+    /// <param name="streamFrom">Hands a streamed model its blocks' weights.</param>
+    /// <param name="source">The folder or file loaded, for messages.</param>
+    /// <param name="displayName">Module name → the key users would see in their file.</param>
+    /// <param name="description">What the model is, for the message on an unexpected tensor.</param>
+    /// <param name="prepare">Run once the weights are in (the family's own fix-ups, eval mode).</param>
+    /// <exception cref="ModelLoadException">A tensor is missing, unexpected, misshapen or not floating point, or a read fails.</exception>
+    internal static TModel Build<TModel>(LoadOptions? options, IReadOnlyDictionary<string, StoredTensor> state, IReadOnlyList<IWeightFile> open,
+        (string Prefix, int Count, int Hidden, int Heads) blocks, Func<WeightPlacement, TModel> create, Action<TModel, BlockStream> streamFrom,
+        string source, Func<string, string> displayName, string description, Action<TModel> prepare) where TModel : nn.Module
+    {
+        options ??= LoadOptions.Default;
+        bool streamed = false;
+        TModel? model = null;
+        try
+        {
+            var placement = new WeightPlacement(options.Dtype, options.Device);
+            streamed = ChooseStreaming(options, state, blocks.Prefix, blocks.Count, placement.ElementSize, blocks.Hidden, blocks.Heads);
+            model = create(placement with { Streamed = streamed });
+            var blockTensors = Assign(model, state, source, displayName, description, streamed ? (blocks.Prefix, blocks.Count) : null);
+            if (streamed) streamFrom(model, new BlockStream(blocks.Prefix, blockTensors, open));
+            prepare(model);
+            var built = model;
+            model = null;
+            return built;
+        }
+        finally
+        {
+            model?.Dispose();
+            if (!streamed || model is not null)
+                foreach (var f in open) f.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Checks that <paramref name="state"/> holds exactly the parameters and buffers of
     /// <paramref name="model"/> with their shapes and a floating-point type, then reads them in
     /// one by one (cast to each parameter's dtype and device). Nothing is read when a check fails.
@@ -74,7 +118,7 @@ public static class WeightFiles
     /// against the slot's shapes but not read.</param>
     /// <returns>With <paramref name="streamed"/>, the blocks' tensors (module name → tensor) for <see cref="BlockStream"/>; otherwise empty.</returns>
     /// <exception cref="ModelLoadException">A tensor is missing, unexpected, misshapen or not floating point.</exception>
-    public static IReadOnlyDictionary<string, StoredTensor> Assign(nn.Module model, IReadOnlyDictionary<string, StoredTensor> state,
+    internal static IReadOnlyDictionary<string, StoredTensor> Assign(nn.Module model, IReadOnlyDictionary<string, StoredTensor> state,
         string source, Func<string, string> displayName, string description, (string Prefix, int Blocks)? streamed = null)
     {
         var expected = new Dictionary<string, Tensor>();

@@ -42,32 +42,14 @@ public static class AmplifyCheckpoint
         var tokenizer = AmplifyTokenizer.ForFolder(path, config, configPath);
         var files = WeightFilesIn(path);
 
-        options ??= LoadOptions.Default;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
         var (open, state) = WeightFiles.Open(files, key => Wanted(key, withLmHead) ? key : null);
-        AmplifyModel? model = null;
-        bool streamed = false;
-        try
-        {
-            var placement = new WeightPlacement(options.Dtype, options.Device);
-            // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
-            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.HiddenSize, config.Heads);
-            model = new AmplifyModel(config, tokenizer, final, withLmHead, placement with { Streamed = streamed });
-            var blocks = WeightFiles.Assign(model, state, path, n => n,
-                $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})",
-                streamed ? (BlockPrefix, config.Layers) : null);
-            if (streamed) model.StreamFrom(new BlockStream(BlockPrefix, blocks, open));
-            model.PrepareForInference();
-            var loaded = new LoadedAmplify(model, name, path, files);
-            model = null;
-            return loaded;
-        }
-        finally
-        {
-            model?.Dispose();
-            if (!streamed || model is not null)
-                foreach (var f in open) f.Dispose();
-        }
+        // The stacked q/k/v of a block shares the q, k and v parameters' memory (AmplifyBlock.Fuse): nothing derived to count.
+        var model = WeightFiles.Build(options, state, open, (BlockPrefix, config.Layers, config.HiddenSize, config.Heads),
+            placement => new AmplifyModel(config, tokenizer, final, withLmHead, placement), (m, blocks) => m.StreamFrom(blocks), path, n => n,
+            $"{config.Layers}-layer AMPLIFY (hidden_size {config.HiddenSize}, FFN {config.FfnHidden})",
+            m => m.PrepareForInference());
+        return new LoadedAmplify(model, name, path, files);
     }
 
     private const string BlockPrefix = "transformer_encoder";

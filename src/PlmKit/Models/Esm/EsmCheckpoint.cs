@@ -126,37 +126,21 @@ public static class EsmCheckpoint
     private static LoadedEsm Finish(EsmConfig config, bool withLmHead, LoadOptions? options, Dictionary<string, StoredTensor> state,
         List<IWeightFile> open, string source, Func<string, string> displayName, string name, IReadOnlyList<string> files)
     {
-        options ??= LoadOptions.Default;
-        bool streamed = false;
-        EsmModel? model = null;
-        try
-        {
-            var placement = new WeightPlacement(options.Dtype, options.Device);
-            // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
-            streamed = WeightFiles.ChooseStreaming(options, state, "layers", config.Layers, placement.ElementSize, config.Hidden, config.Heads);
-            model = config.Architecture == EsmArchitecture.Esm2
-                ? new Esm2Model(config, withLmHead, placement with { Streamed = streamed })
-                : new Esm1bModel(config, withLmHead, placement with { Streamed = streamed });
-            var blocks = WeightFiles.Assign(model, state, source, displayName,
-                $"{model.Config.Layers}-layer {model.Config.Architecture} model (hidden {model.Config.Hidden})",
-                streamed ? ("layers", config.Layers) : null);
-            // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
-            if (model.Config.Architecture == EsmArchitecture.Esm1b)
-                using (no_grad())
-                using (var maskRow = model.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask])
-                    maskRow.zero_();
-            if (streamed) model.StreamFrom(new BlockStream("layers", blocks, open));
-            model.PrepareForInference();
-            var loaded = new LoadedEsm(model, name, source, files);
-            model = null;
-            return loaded;
-        }
-        finally
-        {
-            model?.Dispose();
-            if (!streamed || model is not null)
-                foreach (var f in open) f.Dispose();
-        }
+        // The stacked q/k/v of a block shares the q, k and v parameters' memory (EsmSelfAttention.Fuse): nothing derived to count.
+        var model = WeightFiles.Build<EsmModel>(options, state, open, ("layers", config.Layers, config.Hidden, config.Heads),
+            placement => config.Architecture == EsmArchitecture.Esm2 ? new Esm2Model(config, withLmHead, placement) : new Esm1bModel(config, withLmHead, placement),
+            (m, blocks) => m.StreamFrom(blocks), source, displayName,
+            $"{config.Layers}-layer {config.Architecture} model (hidden {config.Hidden})",
+            m =>
+            {
+                // fair-esm's ESM-1b loader zeroes the <mask> embedding ("for token drop").
+                if (config.Architecture == EsmArchitecture.Esm1b)
+                    using (no_grad())
+                    using (var maskRow = m.get_parameter("embed_tokens.weight")![EsmAlphabet.Mask])
+                        maskRow.zero_();
+                m.PrepareForInference();
+            });
+        return new LoadedEsm(model, name, source, files);
     }
 
     // ---- names -------------------------------------------------------------------------------

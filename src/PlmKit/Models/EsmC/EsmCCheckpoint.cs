@@ -112,30 +112,12 @@ public static class EsmCCheckpoint
 
     private static LoadedEsmC LoadWeights(string file, EsmCConfig config, string source, string name, bool withHead, LoadOptions? options)
     {
-        options ??= LoadOptions.Default;
         var (open, state) = WeightFiles.Open([file], key => Wanted(key, withHead) ? key : null);
-        EsmCModel? model = null;
-        bool streamed = false;
-        try
-        {
-            var placement = new WeightPlacement(options.Dtype, options.Device);
-            streamed = WeightFiles.ChooseStreaming(options, state, BlockPrefix, config.Layers, placement.ElementSize, config.DModel, config.Heads);
-            model = new EsmCModel(config, withHead, placement with { Streamed = streamed });
-            var blocks = WeightFiles.Assign(model, state, file, key => key,
-                $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})",
-                streamed ? (BlockPrefix, config.Layers) : null);
-            if (streamed) model.StreamFrom(new BlockStream(BlockPrefix, blocks, open));
-            model.eval();
-            var loaded = new LoadedEsmC(model, name, source, [file]);
-            model = null;
-            return loaded;
-        }
-        finally
-        {
-            model?.Dispose();
-            if (!streamed || model is not null)
-                foreach (var f in open) f.Dispose();
-        }
+        var model = WeightFiles.Build(options, state, open, (BlockPrefix, config.Layers, config.DModel, config.Heads),
+            placement => new EsmCModel(config, withHead, placement), (m, blocks) => m.StreamFrom(blocks), file, key => key,
+            $"{config.Layers}-layer ESM C (d_model {config.DModel}, {config.Heads} heads{(withHead ? ", with sequence head" : "")})",
+            m => m.eval());
+        return new LoadedEsmC(model, name, source, [file]);
     }
 
     private const string BlockPrefix = "transformer.blocks";
